@@ -1,0 +1,150 @@
+"""Read the corpus folder into Documents.
+
+Every ``.txt`` and ``.md`` file under the folder, walked recursively in sorted
+order, is a document whose id is its path relative to the folder. What is known
+of each article's origin comes from ``sources.toml`` at the folder's root; a file
+that cannot be read as text is skipped with a warning naming it, and the rest of
+the build goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import CorpusError
+from .models import Document, Source
+
+__all__ = ["MAX_DOCUMENT_BYTES", "SOURCES_FILE", "load_corpus", "corpus_files", "corpus_fingerprint", "file_sha256"]
+
+logger = logging.getLogger(__name__)
+
+# Larger files are almost certainly dumps or mistakes rather than articles, and
+# would hold the whole build's memory hostage.
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+SOURCES_FILE = "sources.toml"
+SUFFIXES = (".txt", ".md")
+_FIELDS = ("title", "publisher", "author", "url", "published")
+_HEADLINE_MAX_CHARS = 150
+_HEADLINE_MAX_WORDS = 25
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The document files under ``corpus_dir``, sorted by their relative path."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(
+            f"The corpus folder {corpus_dir} does not exist. "
+            "Put the articles there as .txt or .md files, or pass --corpus DIR."
+        )
+    found = [
+        path
+        for path in corpus_dir.rglob("*")
+        if path.suffix.lower() in SUFFIXES
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
+    ]
+    return sorted(found, key=lambda p: p.relative_to(corpus_dir).as_posix())
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_corpus(corpus_dir: Path) -> list[Document]:
+    """Load every readable document; raise CorpusError if none is left."""
+    corpus_dir = Path(corpus_dir)
+    files = corpus_files(corpus_dir)
+    sources = _load_sources(corpus_dir / SOURCES_FILE)
+    documents = [doc for path in files if (doc := _load_document(corpus_dir, path, sources))]
+    if not documents:
+        raise CorpusError(
+            f"The corpus folder {corpus_dir} holds no readable .txt or .md article. "
+            "Add at least one UTF-8 text file and rebuild."
+        )
+    known = {doc.doc_id for doc in documents}
+    for doc_id in sorted(set(sources) - known):
+        logger.warning("%s lists %s, which is not a readable article in the corpus", SOURCES_FILE, doc_id)
+    return documents
+
+
+def _load_document(corpus_dir: Path, path: Path, sources: dict[str, dict[str, str]]) -> Document | None:
+    doc_id = path.relative_to(corpus_dir).as_posix()
+    problem, text, data = _read_text(path)
+    if problem:
+        logger.warning("skipping %s: %s", doc_id, problem)
+        return None
+    meta = sources.get(doc_id, {})
+    source = Source(
+        title=meta.get("title") or _title_from_text(text) or path.stem,
+        publisher=meta.get("publisher", ""),
+        author=meta.get("author", ""),
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+    )
+    return Document(doc_id=doc_id, text=text, source=source, sha256=file_sha256(data))
+
+
+def _read_text(path: Path) -> tuple[str, str, bytes]:
+    """Return (problem, text, raw bytes); problem is empty when the file is usable."""
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        return f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB", "", b""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        return "binary, not text", "", data
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 (bad byte at offset {exc.start})", "", data
+    if not text.strip():
+        return "empty", "", data
+    return "", text, data
+
+
+def _title_from_text(text: str) -> str:
+    """The first line, when it reads like a headline rather than a sentence of the story."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first or len(first) > _HEADLINE_MAX_CHARS or len(first.split()) > _HEADLINE_MAX_WORDS:
+        return ""
+    if len(first.split()) < 2 or first[-1] in ".,;:!" or not re.match(r"[\"'“‘]?[A-Z0-9]", first):
+        return ""
+    return first
+
+
+def _load_sources(path: Path) -> dict[str, dict[str, str]]:
+    if not path.is_file():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path} is not valid TOML ({exc}). Fix it and rebuild.") from exc
+    sources: dict[str, dict[str, str]] = {}
+    for doc_id, table in raw.items():
+        if not isinstance(table, dict):
+            logger.warning("%s: entry %s is not a table; ignored", path.name, doc_id)
+            continue
+        fields = {k: str(v).strip() for k, v in table.items() if k in _FIELDS and str(v).strip()}
+        if "url" in fields and not _is_web_url(fields["url"]):
+            # Only web links are ever shown to users; anything else could be a script URL.
+            logger.warning("%s: entry %s has a url that is not http(s); ignored", path.name, doc_id)
+            del fields["url"]
+        sources[doc_id] = fields
+    return sources
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of every file a build reads, by relative path: equal fingerprints, equal index."""
+    corpus_dir = Path(corpus_dir)
+    paths = corpus_files(corpus_dir)
+    if (corpus_dir / SOURCES_FILE).is_file():
+        paths.append(corpus_dir / SOURCES_FILE)
+    return {p.relative_to(corpus_dir).as_posix(): file_sha256(p.read_bytes()) for p in paths}

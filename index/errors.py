@@ -1,0 +1,40 @@
+"""The errors a user or operator can act on.
+
+Every message says what went wrong and what to run next, so the command-line
+tools print it without a traceback.
+
+    QAError
+    ├── CorpusError        the corpus folder is missing, empty or its sources.toml is broken
+    ├── ModelError         the embedding model cannot be loaded offline
+    └── IndexError_        base of the on-disk index problems
+        ├── IndexNotFound  nothing built yet at that path
+        └── IndexMismatch  built with another model, dimension or format
+"""
+
+from __future__ import annotations
+
+__all__ = ["QAError", "CorpusError", "ModelError", "IndexError_", "IndexNotFound", "IndexMismatch"]
+
+
+class QAError(Exception):
+    """Base of every error whose message is meant for the person running the tool."""
+
+
+class CorpusError(QAError):
+    pass
+
+
+class ModelError(QAError):
+    pass
+
+
+class IndexError_(QAError):  # noqa: N801 - the builtin IndexError is a different thing
+    pass
+
+
+class IndexNotFound(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass

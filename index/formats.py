@@ -1,0 +1,80 @@
+"""Answers as plain text for terminals and as JSON for scripts."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from .models import Answer, Passage, SourceInfo
+
+__all__ = ["answer_to_json", "answer_to_text", "passage_to_json", "sources_to_text", "source_label"]
+
+NOT_COVERED = "The articles do not seem to cover this question."
+CLOSEST = "The closest passage, which may not answer it:"
+
+
+def passage_to_json(passage: Passage) -> dict[str, Any]:
+    return {**asdict(passage), "location": passage.location}
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "passages": [passage_to_json(p) for p in answer.passages],
+    }
+
+
+def source_label(title: str, publisher: str) -> str:
+    return f"{title} — {publisher}" if publisher else title
+
+
+def answer_to_text(
+    answer: Answer,
+    sources: Sequence[SourceInfo] = (),
+    *,
+    bold: tuple[str, str] = ("**", "**"),
+    width: int = 88,
+) -> str:
+    """A readable answer: each passage with its source, link, place in the article and highlighted sentence."""
+    if not answer.answered:
+        lines = [NOT_COVERED]
+        if sources:
+            lines += ["They are about:", *(f"  • {source_label(s.source.title, s.source.publisher)}" for s in sources)]
+        if answer.passages:
+            lines += ["", CLOSEST, "", _passage_text(answer.passages[0], bold, width)]
+        return "\n".join(lines)
+    return "\n\n".join(_passage_text(p, bold, width) for p in answer.passages)
+
+
+def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
+    head = f"[{p.rank}] {source_label(p.title, p.publisher)} ({p.location})"
+    lines = [head]
+    if p.url:
+        lines.append(f"    {p.url}")
+    before, after = p.highlight_start - p.start, p.highlight_end - p.start
+    # Wrap with placeholder marks of fixed width, then swap in the real ones
+    # (ANSI codes would otherwise count towards the line width).
+    marked = f"{p.text[:before]}\x01{p.text[before:after]}\x02{p.text[after:]}"
+    body = "\n".join(
+        textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    ")
+        for para in marked.splitlines()
+        if para.strip()
+    )
+    lines.append(body.replace("\x01", bold[0]).replace("\x02", bold[1]))
+    return "\n".join(lines)
+
+
+def sources_to_text(sources: Sequence[SourceInfo]) -> str:
+    lines = []
+    for number, info in enumerate(sources, 1):
+        s = info.source
+        line = f"{number}. {source_label(s.title, s.publisher)}"
+        details = ", ".join(x for x in (s.author, s.published) if x)
+        if details:
+            line += f" ({details})"
+        lines.append(line)
+        lines.append(f"   {s.url}" if s.url else "   (no link to the original is known)")
+    return "\n".join(lines)

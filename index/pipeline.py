@@ -1,0 +1,19 @@
+"""Open the retriever that the CLI, the terminal chat and the bot all share."""
+
+from __future__ import annotations
+
+from .config import IndexConfig
+from .embedding import Embedder, load_embedder
+from .search import IndexRetriever
+from .store import check_compatible, load_index, read_manifest
+
+__all__ = ["open_retriever"]
+
+
+def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> IndexRetriever:
+    """Load the index and its model once, refusing an index built for another model."""
+    # Checked before the model loads: refusing the index should not cost seconds.
+    check_compatible(read_manifest(config.index_dir), config.index_dir, model=embedder.name if embedder else config.model)
+    embedder = embedder or load_embedder(config.model)
+    index = load_index(config.index_dir, model=embedder.name, dimension=embedder.dimension)
+    return IndexRetriever(index, embedder, config.search_settings)

@@ -1,0 +1,307 @@
+"""The index on disk: a folder per build, and a ``current`` link swapped atomically.
+
+    DIR/
+      current -> builds/<build id>     the build readers load
+      builds/<build id>/
+        manifest.json                  format, model, dimension, metric, settings, hashes
+        chunks.faiss                   one unit vector per passage (inner product = cosine)
+        sentences.faiss                one unit vector per sentence, passages' sentences in order
+        chunks.jsonl                   passage text, offsets and sentence spans
+        documents.json                 each article's source metadata
+
+A build is written beside the live one and published by replacing the
+``current`` symlink, a single rename: a crash, Ctrl-C or kill at any point
+leaves the previous build loadable. Nothing here is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .corpus import file_sha256
+from .errors import IndexMismatch, IndexNotFound
+from .models import Chunk, Document, Source, Span
+
+__all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build"]
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNK_VECTORS = "chunks.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
+CHUNKS = "chunks.jsonl"
+DOCUMENTS = "documents.json"
+_KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    doc_id: str
+    source: Source
+    paragraph_count: int
+
+
+@dataclass
+class StoredIndex:
+    path: Path  # the build folder this was loaded from
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    documents: dict[str, DocumentMeta]
+    chunk_vectors: faiss.Index
+    sentence_vectors: faiss.Index
+    sentence_owner: np.ndarray  # sentence row → chunk row
+    chunk_first_sentence: np.ndarray  # chunk row → its first sentence row
+
+    @property
+    def model(self) -> str:
+        return self.manifest["model"]
+
+
+def _build_id() -> str:
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond:06d}Z-{os.getpid()}"
+
+
+def write_index(
+    out_dir: Path,
+    *,
+    documents: list[Document],
+    chunks: list[Chunk],
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    manifest: dict[str, Any],
+) -> Path:
+    """Write a complete build beside the live one, then publish it. Returns the build folder."""
+    out_dir = Path(out_dir)
+    builds = out_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(builds)
+    build_id = _build_id()
+    staging = builds / f".tmp-{build_id}"
+    staging.mkdir()
+
+    _write_faiss(staging / CHUNK_VECTORS, chunk_vectors)
+    _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors)
+    _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
+    paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
+    docs = [
+        {"doc_id": d.doc_id, **asdict(d.source), "sha256": d.sha256, "paragraph_count": paragraphs.get(d.doc_id, 0)}
+        for d in documents
+    ]
+    _write_text(staging / DOCUMENTS, json.dumps(docs, ensure_ascii=False, indent=1))
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        **manifest,
+        "build_id": build_id,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
+        "files": {
+            name: file_sha256((staging / name).read_bytes())
+            for name in (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
+        },
+    }
+    # The manifest goes last: a folder without one is never a build.
+    _write_text(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+
+    final = builds / build_id
+    os.rename(staging, final)
+    _fsync_dir(builds)
+    link = out_dir / f".current-{os.getpid()}"
+    if link.is_symlink():
+        link.unlink()
+    os.symlink(Path("builds") / build_id, link)
+    os.replace(link, out_dir / "current")
+    _fsync_dir(out_dir)
+    _prune(builds, keep=_KEEP_BUILDS)
+    return final
+
+
+def _chunk_row(chunk: Chunk) -> dict[str, Any]:
+    return {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "start": chunk.start,
+        "end": chunk.end,
+        "text": chunk.text,
+        "sentences": [[s.start, s.end] for s in chunk.sentences],
+        "paragraphs": [chunk.paragraph_first, chunk.paragraph_last, chunk.paragraph_count],
+    }
+
+
+def _write_faiss(path: Path, vectors: np.ndarray) -> None:
+    # Exact search: vectors are unit length, so inner product is cosine similarity.
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(index, str(path))
+    _fsync(path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync(path)
+    except OSError:  # some filesystems refuse to fsync a directory; the rename is still atomic
+        pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_abandoned(builds: Path) -> None:
+    """Delete staging folders left by builds that were killed."""
+    for path in builds.glob(".tmp-*"):
+        try:
+            pid = int(path.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if not _pid_alive(pid):
+            logger.info("removing the unfinished build %s", path.name)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _prune(builds: Path, keep: int) -> None:
+    finished = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in finished[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def resolve_build(index_dir: Path) -> Path:
+    """The build folder that ``index_dir`` designates: itself if it holds a manifest, else ``current``."""
+    index_dir = Path(index_dir)
+    if (index_dir / MANIFEST).is_file():
+        return index_dir
+    current = index_dir / "current"
+    if (current / MANIFEST).is_file():
+        return current.resolve()
+    raise IndexNotFound(f"No index found at {index_dir}. Build it with: python -m index build --out {index_dir}")
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    return _read_manifest(resolve_build(index_dir), index_dir)
+
+
+def _read_manifest(build: Path, index_dir: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexMismatch(
+            f"The index manifest {build / MANIFEST} cannot be read ({exc}). "
+            f"Rebuild it with: python -m index build --out {index_dir}"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"The index at {index_dir} has format {manifest.get('format_version') if isinstance(manifest, dict) else '?'}, "
+            f"this program reads format {FORMAT_VERSION}. Rebuild it with: python -m index build --out {index_dir}"
+        )
+    return manifest
+
+
+def _rebuild_hint(index_dir: Path, model: str | None) -> str:
+    return f"python -m index build --out {index_dir}" + (f" --model {model}" if model else "")
+
+
+def check_compatible(manifest: dict[str, Any], index_dir: Path, *, model: str | None = None, dimension: int | None = None) -> None:
+    """Refuse an index whose vectors were made by another model or have another dimension."""
+    rebuild = _rebuild_hint(index_dir, model)
+    if model is not None and manifest.get("model") != model:
+        raise IndexMismatch(
+            f"The index at {index_dir} was built with the model {manifest.get('model')!r}, "
+            f"but this run uses {model!r}. Rebuild it with: {rebuild} "
+            f"(or set EMBEDDING_MODEL={manifest.get('model')})."
+        )
+    if dimension is not None and manifest.get("dimension") != dimension:
+        raise IndexMismatch(
+            f"The index at {index_dir} holds {manifest.get('dimension')}-dimensional vectors, "
+            f"but the model makes {dimension}-dimensional ones. Rebuild it with: {rebuild}"
+        )
+
+
+def load_index(index_dir: Path, *, model: str | None = None, dimension: int | None = None) -> StoredIndex:
+    """Load the current build, refusing one built for another model or dimension."""
+    index_dir = Path(index_dir)
+    build = resolve_build(index_dir)  # resolved once: a rebuild may swap `current` meanwhile
+    manifest = _read_manifest(build, index_dir)
+    check_compatible(manifest, index_dir, model=model, dimension=dimension)
+    rebuild = _rebuild_hint(index_dir, model)
+    try:
+        chunks = [_chunk_from_row(json.loads(line)) for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        documents = {
+            row["doc_id"]: DocumentMeta(
+                doc_id=row["doc_id"],
+                source=Source(**{k: row.get(k, "") for k in ("title", "publisher", "author", "url", "published")}),
+                paragraph_count=row["paragraph_count"],
+            )
+            for row in json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
+        }
+        chunk_vectors = faiss.read_index(str(build / CHUNK_VECTORS))
+        sentence_vectors = faiss.read_index(str(build / SENTENCE_VECTORS))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexMismatch(
+            f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
+        ) from exc
+    counts = [len(c.sentences) for c in chunks]
+    owner = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else np.zeros(0, np.int64)
+    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(owner):
+        raise IndexMismatch(
+            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors for {len(chunks)} passages, "
+            f"{sentence_vectors.ntotal} sentence vectors for {len(owner)} sentences. Rebuild it with: {rebuild}"
+        )
+    return StoredIndex(
+        path=build,
+        manifest=manifest,
+        chunks=chunks,
+        documents=documents,
+        chunk_vectors=chunk_vectors,
+        sentence_vectors=sentence_vectors,
+        sentence_owner=owner,
+        chunk_first_sentence=first,
+    )
+
+
+def _chunk_from_row(row: dict[str, Any]) -> Chunk:
+    first, last, count = row["paragraphs"]
+    return Chunk(
+        chunk_id=row["chunk_id"],
+        doc_id=row["doc_id"],
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        sentences=tuple(Span(s, e) for s, e in row["sentences"]),
+        paragraph_first=first,
+        paragraph_last=last,
+        paragraph_count=count,
+    )
