@@ -1,0 +1,71 @@
+"""Wire the handlers into a python-telegram-bot Application and run it with long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from index.search import Retriever
+
+from . import handlers
+from .config import BotConfig
+
+__all__ = ["COMMANDS", "build_application", "run"]
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("start", "What I can do"),
+    BotCommand("help", "How to ask, and how answers cite"),
+    BotCommand("sources", "The articles I quote from"),
+]
+_MEDIA = (
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.CONTACT
+)
+
+
+def build_application(config: BotConfig, retriever: Retriever) -> Application:
+    builder = Application.builder().token(config.token).concurrent_updates(True).post_init(_post_init)
+    if config.api_base_url:
+        builder = builder.base_url(config.api_base_url)
+    app = builder.build()
+    app.bot_data["state"] = handlers.BotState(retriever=retriever, answer_passages=config.answer_passages)
+    app.bot_data["workers"] = config.search_workers
+
+    app.add_handler(CommandHandler("start", handlers.start))
+    app.add_handler(CommandHandler("help", handlers.help_command))
+    app.add_handler(CommandHandler("sources", handlers.sources_command))
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
+    app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    # asyncio.to_thread uses the loop's default executor: bound it, so a burst of
+    # questions queues instead of oversubscribing the CPU.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=app.bot_data["workers"], thread_name_prefix="search")
+    )
+    await app.bot.set_my_commands(COMMANDS)
+    logger.info("bot @%s is ready", app.bot.username)
+
+
+def run(config: BotConfig, retriever: Retriever) -> None:
+    """Serve until SIGINT or SIGTERM; PTB finishes the updates in hand and stops cleanly."""
+    app = build_application(config, retriever)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
