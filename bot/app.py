@@ -14,7 +14,7 @@ from index.search import Retriever
 from . import handlers
 from .config import BotConfig
 
-__all__ = ["COMMANDS", "build_application", "run"]
+__all__ = ["COMMANDS", "build_application", "run", "silence_token_loggers"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,18 @@ _MEDIA = (
 )
 
 
+def silence_token_loggers() -> None:
+    """Keep the token out of logs: httpx logs every request URL, and Bot API URLs embed the token."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # PTB logs the API base URL, token included, at DEBUG.
+    telegram_logger = logging.getLogger("telegram")
+    if telegram_logger.getEffectiveLevel() < logging.INFO:
+        telegram_logger.setLevel(logging.INFO)
+
+
 def build_application(config: BotConfig, retriever: Retriever) -> Application:
+    silence_token_loggers()
     builder = Application.builder().token(config.token).concurrent_updates(True).post_init(_post_init)
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)

@@ -15,6 +15,7 @@ from .chunking import ChunkSettings, chunk_corpus
 from .corpus import corpus_fingerprint, load_corpus
 from .embedding import Embedder
 from .errors import QAError
+from .models import Document
 from .store import read_manifest, write_index
 
 __all__ = ["BuildReport", "build_index", "is_stale", "encode_in_batches"]
@@ -52,10 +53,12 @@ def build_index(
     *,
     progress: bool | None = None,
     batch_size: int = BATCH_SIZE,
+    documents: list[Document] | None = None,
 ) -> BuildReport:
+    """Build and publish a new index; ``documents`` saves reloading a corpus the caller already checked."""
     started = time.perf_counter()
     fingerprint = corpus_fingerprint(corpus_dir)
-    documents = load_corpus(corpus_dir)
+    documents = documents if documents is not None else load_corpus(corpus_dir)
     settings = chunk_settings_for(embedder)
     chunks = chunk_corpus(documents, settings, embedder.count_tokens)
     texts = {d.doc_id: d.text for d in documents}

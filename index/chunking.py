@@ -90,7 +90,7 @@ def paragraph_spans(text: str) -> list[Span]:
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
     nonblank = [(s, e) for s, e in lines if text[s:e].strip()]
     if _looks_hard_wrapped([text[s:e] for s, e in nonblank]):
-        blocks = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?![ \t\r]*\n))*", text, re.S)]
+        blocks = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?![ \t\r]*\n))*", text)]
     else:
         blocks = nonblank
     spans: list[Span] = []

@@ -81,6 +81,7 @@ def _positive(raw: str) -> int:
 
 def _build(args: argparse.Namespace, config: IndexConfig) -> int:
     from .build import build_index, is_stale
+    from .corpus import load_corpus
     from .embedding import load_embedder
 
     if args.if_stale:
@@ -89,7 +90,9 @@ def _build(args: argparse.Namespace, config: IndexConfig) -> int:
             print(f"The index at {args.out} is up to date.", file=sys.stderr)
             return 0
         print(f"Building the index: {reason}.", file=sys.stderr)
-    report = build_index(args.corpus, args.out, load_embedder(args.model), batch_size=args.batch_size)
+    documents = load_corpus(args.corpus)  # before the model loads: a bad corpus should fail at once
+    embedder = load_embedder(args.model)
+    report = build_index(args.corpus, args.out, embedder, batch_size=args.batch_size, documents=documents)
     print(report, file=sys.stderr)
     return 0
 

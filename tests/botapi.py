@@ -1,0 +1,262 @@
+"""A loopback stand-in for the Telegram Bot API, for end-to-end tests.
+
+It speaks the HTTP API that python-telegram-bot uses (form-encoded POSTs to
+``/bot<token>/<method>``), holds updates for ``getUpdates`` long polling, records
+what the bot sends, and rejects malformed HTML and over-long messages with the
+same 400 errors Telegram gives.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+MAX_MESSAGE = 4096
+# Telegram's HTML subset: https://core.telegram.org/bots/api#html-style
+_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "span", "tg-emoji"}
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_BAD_AMP = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+_BAD_LT = re.compile(r"<(?!/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?>)")
+
+
+class _TelegramHTML(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.error = ""
+
+    def fail(self, message: str) -> None:
+        self.error = self.error or message
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            return self.fail(f'Unsupported start tag "{tag}"')
+        if tag == "a" and not dict(attrs).get("href"):
+            return self.fail("Can't find end tag corresponding to start tag \"a\"")
+        self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.fail(f'Unsupported start tag "{tag}"')
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            return self.fail(f'Unmatched end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in _NAMED_ENTITIES:
+            return self.fail(f'Unsupported HTML entity "&{name};"')
+        self.text.append(_NAMED_ENTITIES[name])
+
+    def handle_charref(self, name: str) -> None:
+        self.text.append(chr(int(name[1:], 16) if name[:1] in "xX" else int(name)))
+
+
+def parse_telegram_html(text: str) -> tuple[str, str]:
+    """(visible text, error) for a message sent with parse_mode=HTML; error is empty if Telegram would accept it."""
+    for pattern, what in ((_BAD_AMP, "&"), (_BAD_LT, "<")):
+        if match := pattern.search(text):
+            return "", f"can't parse entities: unescaped {what} at byte offset {len(text[: match.start()].encode())}"
+    parser = _TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    if not parser.error and parser.stack:
+        parser.error = f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
+    if parser.error:
+        return "", f"can't parse entities: {parser.error}"
+    return "".join(parser.text), ""
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
+class FakeBotAPI:
+    """Start with ``with FakeBotAPI(token) as api:``; point the bot at ``api.base_url``."""
+
+    def __init__(self, token: str = "123456:TEST-token-for-the-loopback-stand-in", username: str = "corpus_test_bot") -> None:
+        self.token = token
+        self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Corpus", "username": username}
+        self.updates: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []  # every message the bot sent, as stored here
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.rejected: list[tuple[str, str]] = []  # (method, description) of every 4xx answer
+        self._ids = itertools.count(1000)
+        self._update_ids = itertools.count(1)
+        self._cond = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "getMe": lambda p: self.bot_user,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "sendChatAction": lambda p: True,
+            "setMyCommands": lambda p: True,
+            "deleteWebhook": lambda p: True,
+            "close": lambda p: True,
+            "logOut": lambda p: True,
+        }
+
+    # -- lifecycle --------------------------------------------------------------
+    def __enter__(self) -> FakeBotAPI:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                api._serve(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._cond.notify_all()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    # -- what tests do ----------------------------------------------------------
+    def user_says(self, text: str, *, chat_id: int = 42, user_id: int = 42, chat_type: str = "private") -> int:
+        """Queue a text message from a user; returns its message_id."""
+        message = self._message(chat_id, chat_type, text=text, sender={"id": user_id, "is_bot": False, "first_name": "Test"})
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        self.push({"message": message})
+        return message["message_id"]
+
+    def user_sends(self, payload: dict[str, Any], *, chat_id: int = 42) -> int:
+        """Queue a non-text message, e.g. ``{"sticker": {...}}``."""
+        message = self._message(chat_id, "private", sender={"id": chat_id, "is_bot": False, "first_name": "Test"}, **payload)
+        self.push({"message": message})
+        return message["message_id"]
+
+    def push(self, update: dict[str, Any]) -> None:
+        with self._cond:
+            self.updates.append({"update_id": next(self._update_ids), **update})
+            self._cond.notify_all()
+
+    def replies_to(self, message_id: int) -> list[dict[str, Any]]:
+        """Messages sent as replies quoting ``message_id``."""
+        return [m for m in self.sent if m.get("reply_to") == message_id]
+
+    def sent_after(self, message_id: int, chat_id: int = 42) -> list[dict[str, Any]]:
+        """Messages sent to the chat after ``message_id``, whether or not they quote it."""
+        return [m for m in self.sent if m["chat"]["id"] == chat_id and m["message_id"] > message_id]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                result = predicate()
+                if result:
+                    return result
+                self._cond.wait(0.05)
+        raise AssertionError(f"timed out after {timeout} s; sent so far: {[m.get('text', '')[:80] for m in self.sent]}")
+
+    # -- the API ----------------------------------------------------------------
+    def _message(self, chat_id: int, chat_type: str, sender: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        chat = {"id": chat_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "Test group"
+        return {"message_id": next(self._ids), "date": int(time.time()), "chat": chat, "from": sender, **fields}
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path.split("?")[0])
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length).decode() if length else ""
+        try:
+            if not match or match.group(1) != self.token:
+                raise ApiError(401, "Unauthorized")
+            method, params = match.group(2), self._params(request.headers.get("Content-Type", ""), body)
+            with self._cond:
+                self.calls.append((method, params))
+            handler = self.handlers.get(method)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            payload = {"ok": True, "result": handler(params)}
+            status = 200
+        except ApiError as exc:
+            with self._cond:
+                self.rejected.append((match.group(2) if match else "?", exc.description))
+            payload = {"ok": False, "error_code": exc.code, "description": exc.description}
+            status = exc.code
+        data = json.dumps(payload).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the bot hung up mid long-poll while shutting down
+
+    @staticmethod
+    def _params(content_type: str, body: str) -> dict[str, Any]:
+        if "json" in content_type:
+            return json.loads(body or "{}")
+        params: dict[str, Any] = {}
+        for key, value in parse_qsl(body, keep_blank_values=True):
+            try:  # PTB sends nested objects as JSON inside form fields
+                params[key] = json.loads(value) if value[:1] in "[{" else value
+            except ValueError:
+                params[key] = value
+        return params
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
+        with self._cond:
+            while True:
+                pending = [u for u in self.updates if u["update_id"] >= offset]
+                if pending or time.monotonic() >= deadline:
+                    return pending
+                self._cond.wait(max(deadline - time.monotonic(), 0.01))
+
+    def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = str(params.get("text", ""))
+        visible = text
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            visible, error = parse_telegram_html(text)
+            if error:
+                raise ApiError(400, f"Bad Request: {error}")
+        if not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > MAX_MESSAGE:
+            raise ApiError(400, "Bad Request: message is too long")
+        reply = params.get("reply_parameters") or {}
+        chat_id = int(params["chat_id"])
+        message = self._message(chat_id, "private", sender=self.bot_user, text=visible)
+        with self._cond:
+            self.sent.append({**message, "html": text, "reply_to": reply.get("message_id"), "params": params})
+            self._cond.notify_all()
+        return message

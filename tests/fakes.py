@@ -1,0 +1,53 @@
+"""Deterministic stand-ins for the embedding model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+class FakeEmbedder:
+    """Bag of hashed words: texts that share words get similar unit vectors, with no model at all."""
+
+    def __init__(self, name: str = "fake-hash-64", dimension: int = 64, max_tokens: int = 256) -> None:
+        self.name = name
+        self.dimension = dimension
+        self.max_tokens = max_tokens
+        self.calls = 0
+
+    def _words(self, text: str) -> list[str]:
+        return [w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2]
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in self._words(text):
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest[:2], "little") % self.dimension] += 1.0 if digest[2] & 1 else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+class SlowEmbedder(FakeEmbedder):
+    """Signals through a file once it has started, then takes its time: a build to kill mid-way."""
+
+    def __init__(self, started_flag: Path, delay: float = 0.5) -> None:
+        super().__init__()
+        self.started_flag = started_flag
+        self.delay = delay
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        self.started_flag.touch()
+        time.sleep(self.delay)
+        return super().encode(texts, batch_size=batch_size)
