@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
 
         config = BotConfig.from_env()
         _setup_logging(config.log_level)
+        from .redact import protect_token
+
+        protect_token(config.token)
         from index.pipeline import open_retriever
 
         retriever = open_retriever(config.index)

@@ -13,8 +13,9 @@ from index.search import Retriever
 
 from . import handlers
 from .config import BotConfig
+from .redact import protect_token
 
-__all__ = ["COMMANDS", "build_application", "run", "silence_token_loggers"]
+__all__ = ["COMMANDS", "build_application", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +38,8 @@ _MEDIA = (
 )
 
 
-def silence_token_loggers() -> None:
-    """Keep the token out of logs: httpx logs every request URL, and Bot API URLs embed the token."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # PTB logs the API base URL, token included, at DEBUG.
-    telegram_logger = logging.getLogger("telegram")
-    if telegram_logger.getEffectiveLevel() < logging.INFO:
-        telegram_logger.setLevel(logging.INFO)
-
-
 def build_application(config: BotConfig, retriever: Retriever) -> Application:
-    silence_token_loggers()
+    protect_token(config.token)
     builder = Application.builder().token(config.token).concurrent_updates(True).post_init(_post_init)
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
@@ -77,6 +68,12 @@ async def _post_init(app: Application) -> None:
 
 
 def run(config: BotConfig, retriever: Retriever) -> None:
-    """Serve until SIGINT or SIGTERM; PTB finishes the updates in hand and stops cleanly."""
+    """Serve until SIGINT or SIGTERM; PTB finishes the updates in hand and stops cleanly.
+
+    Pending updates are kept (``drop_pending_updates=False``): a question asked
+    while the bot was down is still answered when it comes back. Network errors
+    while starting are retried with PTB's backoff (up to 30 s apart) rather than
+    ending the process; an invalid token ends it at once.
+    """
     app = build_application(config, retriever)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, bootstrap_retries=-1)

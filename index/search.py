@@ -8,7 +8,6 @@ passage that holds it, and that sentence becomes the highlight.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -117,6 +116,3 @@ class IndexRetriever:
             paragraph_count=chunk.paragraph_count,
         )
 
-
-def search_many(retriever: Retriever, questions: Sequence[str], top_k: int) -> list[Answer]:
-    return [retriever.search(q, top_k) for q in questions]

@@ -182,3 +182,13 @@ def test_bot_process_answers_for_real_and_stops_on_sigterm(real_index_dir: Path)
     assert api.token not in output
     assert api.token.split(":")[1] not in output
     assert "How many men" not in output
+
+
+def test_bot_process_with_rejected_token_exits_with_a_clear_message(real_index_dir: Path):
+    with FakeBotAPI() as api:
+        wrong = "999999:this-token-is-not-the-right-one"
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": str(real_index_dir)}
+        done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "rejected TELEGRAM_BOT_TOKEN" in done.stderr
+    assert wrong.split(":")[1] not in done.stdout + done.stderr
