@@ -1,0 +1,1 @@
+"""The Telegram edge of the product, and the terminal chat used when there is no token."""

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from typing import TYPE_CHECKING
 
 from index.errors import QAError
+
+if TYPE_CHECKING:
+    from index.search import Retriever
+
+    from .config import BotConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,37 +21,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--console", action="store_true", help="use the terminal chat even if a token is set")
     args = parser.parse_args(argv)
     try:
-        from .config import BotConfig
-
-        config = BotConfig.from_env()
-        _setup_logging(config.log_level)
-        from .redact import protect_token
-
-        protect_token(config.token)
         from index.pipeline import open_retriever
 
-        retriever = open_retriever(config.index)
-        if args.console or not config.token:
+        from .config import BotConfig
+        from .redact import protect_token
+
+        config = BotConfig.from_env()
+        console = args.console or not config.token
+        # The terminal chat shares the screen with the logs: only problems are worth showing there.
+        quiet = console and "LOG_LEVEL" not in os.environ
+        _setup_logging("WARNING" if quiet else config.log_level)
+        protect_token(config.token)
+        if console:
             if not args.console:
                 print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
+            print("Loading the index and the model…", file=sys.stderr, flush=True)
+        retriever = open_retriever(config.index)
+        if console:
             from .console import run_console
 
             return run_console(retriever, config.answer_passages)
-        from telegram.error import InvalidToken
-
-        from .app import run
-
-        try:
-            run(config, retriever)
-        except InvalidToken:
-            print("error: Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token from @BotFather again.", file=sys.stderr)
-            return 1
-        return 0
+        return _serve(config, retriever)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _serve(config: BotConfig, retriever: Retriever) -> int:
+    from telegram.error import InvalidToken
+
+    from .app import run
+
+    try:
+        run(config, retriever)
+    except InvalidToken:
+        print("error: Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token from @BotFather again.", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _setup_logging(level: str) -> None:

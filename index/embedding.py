@@ -59,7 +59,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # a weight-loading bar on every start is noise
         self.name = name
         try:
             self._model = SentenceTransformer(resolve_model(name), device="cpu")

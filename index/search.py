@@ -59,7 +59,7 @@ class IndexRetriever:
             return Answer(question=question, answered=False)
         with self._encode_lock:
             query = self.embedder.encode([question])[0]
-        rows, chunk_scores, sentence_scores = self._candidates(query)
+        rows, chunk_scores, sentence_scores = self._candidates(query, max(self.settings.candidates, top_k))
         scored = []
         for row in rows:
             sentences = sentence_scores[row]
@@ -72,12 +72,12 @@ class IndexRetriever:
         answered = bool(passages) and passages[0].score >= self.settings.min_score
         return Answer(question=question, answered=answered, passages=passages)
 
-    def _candidates(self, query: np.ndarray) -> tuple[list[int], dict[int, float], dict[int, np.ndarray]]:
+    def _candidates(self, query: np.ndarray, k: int) -> tuple[list[int], dict[int, float], dict[int, np.ndarray]]:
         """Passages proposed by either vector index, with their passage and per-sentence scores."""
         idx = self.index
         q = query.reshape(1, -1)
-        k_chunks = min(self.settings.candidates, idx.chunk_vectors.ntotal)
-        k_sentences = min(self.settings.candidates, idx.sentence_vectors.ntotal)
+        k_chunks = min(k, idx.chunk_vectors.ntotal)
+        k_sentences = min(k, idx.sentence_vectors.ntotal)
         c_scores, c_rows = idx.chunk_vectors.search(q, k_chunks)
         _, s_rows = idx.sentence_vectors.search(q, k_sentences)
         rows = sorted({int(r) for r in c_rows[0] if r >= 0} | {int(idx.sentence_owner[r]) for r in s_rows[0] if r >= 0})

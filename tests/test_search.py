@@ -38,6 +38,7 @@ def test_search_blank_question_is_not_answered(fake_retriever: IndexRetriever, q
 def test_search_top_k_bounds_the_passages(fake_retriever: IndexRetriever):
     assert len(fake_retriever.search("gay men Chechnya", top_k=1).passages) == 1
     assert len(fake_retriever.search("gay men Chechnya", top_k=7).passages) == 7
+    assert len(fake_retriever.search("gay men Chechnya", top_k=60).passages) == 60  # beyond the candidate pool
 
 
 def test_sources_lists_every_article(fake_retriever: IndexRetriever):
