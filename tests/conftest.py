@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,20 @@ from index.store import load_index  # noqa: E402
 from .fakes import FakeEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(sock: socket.socket, address, *args, **kwargs):
+    host = address[0] if isinstance(address, tuple) else ""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and not ipaddress.ip_address(host).is_loopback:
+        raise AssertionError(f"a test tried to reach {host}: tests must not leave this machine")
+    return _real_connect(sock, address, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that opens a connection beyond loopback."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 SEEDS = ROOT / "seeds"
 DEV_QUESTIONS = Path(__file__).parent / "data" / "dev_questions.jsonl"
 
