@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: setup
-	$(BIN)/python -m index build --if-stale
-	$(BIN)/python -m bot
+	@$(BIN)/python -m index build --if-stale
+	@$(BIN)/python -m bot
 
 index: setup
 	$(BIN)/python -m index build
