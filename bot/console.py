@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from index.formats import answer_to_text, sources_to_text
+from index.formats import answer_to_text, bold_marks, sources_to_text
 from index.search import Retriever
 
 __all__ = ["run_console"]
@@ -19,7 +19,7 @@ _HELP = (
 
 def run_console(retriever: Retriever, top_k: int = 3, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     interactive = stdin.isatty()
-    bold = ("\033[1m", "\033[0m") if stdout.isatty() else ("**", "**")
+    bold = bold_marks(stdout)
     sources = retriever.sources()
     if interactive:
         print(f"Ask about {len(sources)} news articles. {_HELP}\n", file=stdout)

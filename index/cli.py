@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config import IndexConfig
 from .errors import QAError
-from .formats import answer_to_json, answer_to_text
+from .formats import answer_to_json, answer_to_text, bold_marks
 
 __all__ = ["main"]
 
@@ -121,8 +121,7 @@ def _search(args: argparse.Namespace, config: IndexConfig) -> int:
     if args.json:
         print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=2))
     else:
-        bold = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("**", "**")
-        print(answer_to_text(answer, retriever.sources(), bold=bold))
+        print(answer_to_text(answer, retriever.sources(), bold=bold_marks(sys.stdout)))
     return 0
 
 

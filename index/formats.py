@@ -5,11 +5,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TextIO
 
 from .models import Answer, Passage, SourceInfo
 
-__all__ = ["answer_to_json", "answer_to_text", "passage_to_json", "sources_to_text", "source_label"]
+__all__ = ["answer_to_json", "answer_to_text", "bold_marks", "passage_to_json", "sources_to_text", "source_label"]
 
 NOT_COVERED = "The articles do not seem to cover this question."
 CLOSEST = "The closest passage, which may not answer it:"
@@ -25,6 +25,11 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "answered": answer.answered,
         "passages": [passage_to_json(p) for p in answer.passages],
     }
+
+
+def bold_marks(stream: TextIO) -> tuple[str, str]:
+    """ANSI bold on a terminal; Markdown-style stars where the output is piped or saved."""
+    return ("\033[1m", "\033[0m") if stream.isatty() else ("**", "**")
 
 
 def source_label(title: str, publisher: str) -> str:
