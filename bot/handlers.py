@@ -69,7 +69,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a text message with the passages that answer it."""
     message = update.effective_message
     text = _strip_mention(message.text or "", context.bot.username)
-    if not text.strip():
+    if not text:
         await message.reply_text("Send me a question in words, and I'll quote the articles that answer it.")
         return
     if len(text) > MAX_QUESTION_CHARS:
