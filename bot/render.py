@@ -71,8 +71,7 @@ def _passage(p: Passage, budget: int | None) -> str:
 
 def _excerpt(p: Passage, budget: int | None) -> tuple[str, str, str]:
     """The passage split around its highlight, trimmed to about ``budget`` characters."""
-    a, b = p.highlight_start - p.start, p.highlight_end - p.start
-    before, highlight, after = p.text[:a], p.text[a:b], p.text[b:]
+    before, highlight, after = p.around_highlight()
     if budget is None or len(p.text) <= budget:
         return before, highlight, after
     if len(highlight) >= budget:

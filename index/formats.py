@@ -59,10 +59,10 @@ def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
     lines = [head]
     if p.url:
         lines.append(f"    {p.url}")
-    before, after = p.highlight_start - p.start, p.highlight_end - p.start
+    before, highlight, after = p.around_highlight()
     # Wrap with placeholder marks of fixed width, then swap in the real ones
     # (ANSI codes would otherwise count towards the line width).
-    marked = f"{p.text[:before]}\x01{p.text[before:after]}\x02{p.text[after:]}"
+    marked = f"{before}\x01{highlight}\x02{after}"
     body = "\n".join(
         textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    ")
         for para in marked.splitlines()

@@ -66,6 +66,11 @@ class Passage:
     paragraph_last: int
     paragraph_count: int
 
+    def around_highlight(self) -> tuple[str, str, str]:
+        """The passage text as (before, highlighted sentence, after)."""
+        a, b = self.highlight_start - self.start, self.highlight_end - self.start
+        return self.text[:a], self.text[a:b], self.text[b:]
+
     @property
     def location(self) -> str:
         if self.paragraph_first == self.paragraph_last:
