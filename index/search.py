@@ -49,9 +49,11 @@ class IndexRetriever:
         # The tokenizer and model are not documented as thread-safe; searches are
         # cheap next to encoding, so one lock around encoding costs little.
         self._encode_lock = threading.Lock()
+        # Fixed for the life of a loaded index; every reply that declines needs it.
+        self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
 
     def sources(self) -> list[SourceInfo]:
-        return [SourceInfo(doc_id=m.doc_id, source=m.source) for m in self.index.documents.values()]
+        return list(self._sources)
 
     def search(self, question: str, top_k: int = 3) -> Answer:
         question = question.strip()
