@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--console", action="store_true", help="use the terminal chat even if a token is set")
     args = parser.parse_args(argv)
     try:
+        from index.logs import setup_logging
         from index.pipeline import open_retriever
 
         from .config import BotConfig
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         console = args.console or not config.token
         # The terminal chat shares the screen with the logs: only problems are worth showing there.
         quiet = console and "LOG_LEVEL" not in os.environ
-        _setup_logging("WARNING" if quiet else config.log_level)
+        setup_logging("WARNING" if quiet else config.log_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")
         protect_token(config.token)
         if console:
             if not args.console:
@@ -60,12 +60,6 @@ def _serve(config: BotConfig, retriever: Retriever) -> int:
         print("error: Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token from @BotFather again.", file=sys.stderr)
         return 1
     return 0
-
-
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("faiss", "sentence_transformers", "transformers", "huggingface_hub"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,9 @@ from pathlib import Path
 from .config import IndexConfig
 from .errors import QAError
 from .formats import answer_to_json, answer_to_text, bold_marks
+from .logs import setup_logging
 
 __all__ = ["main"]
-
-logger = logging.getLogger("index")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = IndexConfig.from_env()
         args = _parser(config).parse_args(argv)
-        _setup_logging(args.verbose)
+        setup_logging(logging.DEBUG if args.verbose else logging.INFO)
         return args.run(args, config)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -30,12 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("faiss", "sentence_transformers", "transformers", "httpx", "huggingface_hub"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser(config: IndexConfig) -> argparse.ArgumentParser:
