@@ -17,7 +17,6 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = None
     try:
         config = IndexConfig.from_env()
         args = _parser(config).parse_args(argv)
