@@ -65,6 +65,9 @@ class Passage:
     paragraph_first: int
     paragraph_last: int
     paragraph_count: int
+    # Passages from other articles that report the same thing, best first. The
+    # answer shows this passage once and names their sources instead of repeating them.
+    corroborations: tuple[Passage, ...] = ()
 
     def around_highlight(self) -> tuple[str, str, str]:
         """The passage text as (before, highlighted sentence, after)."""
