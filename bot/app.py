@@ -7,15 +7,15 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
 
 from index.search import Retriever
 
-from . import handlers
+from . import buttons, handlers, inline
 from .config import BotConfig
 from .redact import protect_token
 
-__all__ = ["COMMANDS", "build_application", "run"]
+__all__ = ["COMMANDS", "DESCRIPTION", "SHORT_DESCRIPTION", "build_application", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,13 @@ COMMANDS = [
     BotCommand("help", "How to ask, and how answers cite"),
     BotCommand("sources", "The articles I quote from"),
 ]
+# Shown in the empty chat before /start (at most 512 characters) and on the bot's profile (at most 120).
+DESCRIPTION = (
+    "I answer questions about a small collection of news articles by quoting the passages that answer them. "
+    "Every quote names its article and publisher and links to the sentence in the original. "
+    "When the articles don't cover a question, I say so instead of guessing. I keep nothing about you."
+)
+SHORT_DESCRIPTION = "Answers questions about news articles with quotes you can check, one tap from the source."
 _MEDIA = (
     filters.Sticker.ALL
     | filters.PHOTO
@@ -46,13 +53,18 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app = builder.build()
     app.bot_data["state"] = handlers.BotState(retriever=retriever, answer_passages=config.answer_passages)
     app.bot_data["workers"] = config.search_workers
+    app.bot_data["answers"] = buttons.AnswerMemory()
 
+    app.add_handler(CommandHandler("start", buttons.open_link, filters=filters.Regex(buttons.START_WITH_PAYLOAD)))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("sources", handlers.sources_command))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))
+    app.add_handler(CallbackQueryHandler(buttons.on_button, pattern=buttons.CALLBACK_PATTERN))
+    app.add_handler(CallbackQueryHandler(buttons.on_unknown_button))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
     app.add_error_handler(handlers.on_error)
     return app
 
@@ -64,6 +76,8 @@ async def _post_init(app: Application) -> None:
         ThreadPoolExecutor(max_workers=app.bot_data["workers"], thread_name_prefix="search")
     )
     await app.bot.set_my_commands(COMMANDS)
+    await app.bot.set_my_description(DESCRIPTION)
+    await app.bot.set_my_short_description(SHORT_DESCRIPTION)
     logger.info("bot @%s is ready", app.bot.username)
 
 

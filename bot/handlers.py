@@ -20,7 +20,8 @@ from telegram.ext import ContextTypes
 
 from index.search import Retriever
 
-from .render import render_answer, render_help, render_sources, render_welcome
+from .buttons import PAGES, send_answer
+from .render import render_help, render_sources, render_welcome
 
 __all__ = ["BotState", "MAX_QUESTION_CHARS", "start", "help_command", "sources_command", "question", "unsupported", "unknown_command", "on_error"]
 
@@ -85,12 +86,9 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except TelegramError:  # the indicator is a nicety; the answer matters
         pass
     # Encoding and search are CPU-bound: off the event loop, so other chats keep flowing.
-    answer = await asyncio.to_thread(state.retriever.search, text, state.answer_passages)
-    await message.reply_html(
-        render_answer(answer, state.retriever.sources()),
-        link_preview_options=_NO_PREVIEW,
-        do_quote=True,
-    )
+    # A few pages at once, so the More button needs no second search and no copy of the question.
+    answer = await asyncio.to_thread(state.retriever.search, text, state.answer_passages * PAGES)
+    await send_answer(message, answer, context)
     logger.info(
         "answered chat=%s answered=%s passages=%d ms=%.0f",
         chat_tag(message.chat_id),
