@@ -95,7 +95,7 @@ class FakeBotAPI:
     def __init__(self, token: str = "123456:TEST-token-for-the-loopback-stand-in", username: str = "corpus_test_bot") -> None:
         self.token = token
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Corpus", "username": username}
-        self.updates: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []  # every update queued, delivered or not
         self.sent: list[dict[str, Any]] = []  # every message the bot sent, as stored here
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rejected: list[tuple[str, str]] = []  # (method, description) of every 4xx answer
@@ -105,6 +105,7 @@ class FakeBotAPI:
         self._pending_inline: set[str] = set()
         self._chat_types: dict[int, str] = {}
         self._query_ids = itertools.count(5000)
+        self._confirmed = 0
         self._ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
         self._cond = threading.Condition()
@@ -275,7 +276,11 @@ class FakeBotAPI:
         return params
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
+        # Like Telegram, asking from an offset confirms, and forgets, every update before it,
+        # so a restarted bot is not handed what it already handled.
+        with self._cond:
+            self._confirmed = max(self._confirmed, int(params.get("offset") or 0))
+            offset = self._confirmed
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
         with self._cond:
             while True:

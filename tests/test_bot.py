@@ -22,6 +22,7 @@ from bot.handlers import MAX_QUESTION_CHARS
 from index.search import Retriever
 
 from .botapi import FakeBotAPI, parse_telegram_html
+from .fakes import DelegatingRetriever
 from .conftest import ROOT
 
 
@@ -38,7 +39,7 @@ def bot_running(api: FakeBotAPI, retriever: Retriever) -> Iterator[None]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        api.wait_for(lambda: any(m == "setMyCommands" for m, _ in api.calls))
+        api.wait_for(lambda: any(m == "setMyShortDescription" for m, _ in api.calls))
         yield
     finally:
         loop.call_soon_threadsafe(loop.stop)
@@ -79,6 +80,9 @@ def test_bot_registers_its_commands(api: FakeBotAPI, fake_retriever: Retriever):
         pass
     [params] = [p for m, p in api.calls if m == "setMyCommands"]
     assert [c["command"] for c in params["commands"]] == ["start", "help", "sources"]
+    assert any(m == "setMyDescription" and "quoting" in p["description"] for m, p in api.calls)
+    assert any(m == "setMyShortDescription" and p["short_description"] for m, p in api.calls)
+    assert api.rejected == []
 
 
 @pytest.mark.parametrize(
@@ -123,13 +127,7 @@ def test_bot_hints_at_text_for_media(api: FakeBotAPI, fake_retriever: Retriever,
     assert "only read text" in reply["text"]
 
 
-class _BrokenRetriever:
-    def __init__(self, inner: Retriever) -> None:
-        self.inner = inner
-
-    def sources(self):
-        return self.inner.sources()
-
+class _BrokenRetriever(DelegatingRetriever):
     def search(self, question: str, top_k: int = 3):
         if "boom" in question:
             raise RuntimeError("simulated failure")
@@ -166,7 +164,7 @@ def test_bot_process_answers_for_real_and_stops_on_sigterm(real_index_dir: Path)
         }
         proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            api.wait_for(lambda: any(m == "setMyCommands" for m, _ in api.calls), timeout=120)
+            api.wait_for(lambda: any(m == "setMyShortDescription" for m, _ in api.calls), timeout=120)
             started = time.monotonic()
             asked = api.user_says("How many men were detained?")
             reply = _reply(api, asked)
