@@ -47,6 +47,7 @@ def main() -> int:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": index_dir}
         proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         out: list[str] = []
+        asked: list[int] = []
         try:
             api.wait_for(lambda: any(m == "setMyShortDescription" for m, _ in api.calls), timeout=180)
 
@@ -58,7 +59,7 @@ def main() -> int:
                     time.sleep(1.0)
                 messages = api.sent[after:]
                 for m in messages:
-                    quoted = " (quoting your message)" if m.get("reply_to") else ""
+                    quoted = " (quoting your question)" if m.get("reply_to") in asked else " (below the answer)" if m.get("reply_to") else ""
                     out.append(f"🤖 {label}{quoted}\n{show(m['html'])}")
                     if m.get("reply_markup"):
                         out.append(keyboard(m))
@@ -74,7 +75,7 @@ def main() -> int:
 
             out.append(f"👤 you: {QUESTION}")
             before = len(api.sent)
-            api.user_says(QUESTION)
+            asked.append(api.user_says(QUESTION))
             api.wait_for(lambda: any(m.get("reply_markup") for m in api.sent[before:]), timeout=60)
             answer = bot_says(before, "bot")
             last = answer[-1]
