@@ -130,36 +130,43 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """More, Context or Sources under an answer."""
     query = update.callback_query
     kind, _, rest = (query.data or "").partition(":")
+    outcome = await _handle_button(query, kind, rest, context)
+    # The kind of button and what came of it; never what the passages or the question say.
+    logger.info("button kind=%s outcome=%s", kind, outcome)
+
+
+async def _handle_button(query, kind: str, rest: str, context: ContextTypes.DEFAULT_TYPE) -> str:
     retriever: Retriever = _state(context).retriever
     username = context.bot.username or ""
     if kind == "c":
         passage = resolve(retriever, rest)
         if passage is None:
             await query.answer(GONE)
-            return
+            return "gone"
         await query.answer()
         around = await asyncio.to_thread(retriever.surrounding, passage.doc_id, passage.start, passage.end, 1)
         await _reply(query, context, [render_context(passage, around, bot_username=username)])
-        return
+        return "shown"
     answer_id, _, offset_text = rest.partition(":")
     if not _ANSWER_ID.fullmatch(answer_id) or not _OFFSET.fullmatch(offset_text):
         await query.answer(FORGED)
-        return
+        return "forged"
     passages = _memory(context).recall(answer_id)
     if passages is None:
         await query.answer(STALE)
-        return
+        return "stale"
     offset = int(offset_text)
     page = passages[offset : offset + _state(context).answer_passages]
     if not page:
         await query.answer(NO_MORE if kind == "m" else FORGED)
-        return
+        return "empty"
     await query.answer()
     if kind == "s":
         await _reply(query, context, render_corroborations(page))
     else:
         texts = render_passages(page, bot_username=username)
         await _reply(query, context, texts, answer_keyboard(page, answer_id, len(passages), offset))
+    return "shown"
 
 
 async def _reply(query, context: ContextTypes.DEFAULT_TYPE, texts: list[str], keyboard: InlineKeyboardMarkup | None = None) -> None:
@@ -179,6 +186,7 @@ async def _reply(query, context: ContextTypes.DEFAULT_TYPE, texts: list[str], ke
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A press whose data is none of ours (forged, or from an older version of the bot)."""
     await update.callback_query.answer(FORGED)
+    logger.info("button kind=unknown outcome=forged")
 
 
 async def open_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -132,7 +132,6 @@ class IndexRetriever:
             paragraph_count=chunk.paragraph_count,
         )
 
-
     def passage_at(self, doc_id: str, start: int, end: int, highlight: tuple[int, int] | None = None) -> Passage | None:
         """Whole sentences of one stored passage, with ``highlight`` one of them (the first by default).
 

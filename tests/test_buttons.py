@@ -165,3 +165,16 @@ def test_answer_memory_is_bounded_and_expires():
     now[0] = 11
     assert memory.recall(ids[4]) is None and len(memory) == 0
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{8}", i) for i in ids)
+
+
+def test_answer_keyboard_data_fits_telegram_for_the_largest_articles(fake_retriever: Retriever):
+    from dataclasses import replace
+
+    from bot.buttons import answer_keyboard
+
+    p = fake_retriever.search("Rainbow Railroad", top_k=1).passages[0]
+    far = 5 * 2**20  # the largest article the corpus reader accepts
+    huge = replace(p, rank=10, start=far, end=far + 4000, highlight_start=far + 2000, highlight_end=far + 3999)
+    markup = answer_keyboard([huge] * 3, "Abcdefgh", total=1002, offset=996)
+    data = [b.callback_data for row in markup.inline_keyboard for b in row]
+    assert len(data) == 5 and all(len(d.encode()) <= 64 for d in data)
