@@ -76,6 +76,10 @@ def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
         if para.strip()
     )
     lines.append(body.replace("\x01", bold[0]).replace("\x02", bold[1]))
+    for other in p.corroborations:
+        lines.append(f"    also reported by: {source_label(other.title, other.publisher)} ({other.location})")
+        if other.url:
+            lines.append(f"      {other.url}")
     return "\n".join(lines)
 
 
