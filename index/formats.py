@@ -17,12 +17,14 @@ CLOSEST = "The closest passage, which may not answer it:"
 
 
 def passage_to_json(passage: Passage) -> dict[str, Any]:
+    fields = {k: v for k, v in asdict(passage).items() if k != "corroborations"}
     return {
-        **asdict(passage),
+        **fields,
         "location": passage.location,
         # The original article scrolled to the highlighted sentence; empty when no url is known.
         "fragment_url": text_fragment_url(passage.url, passage.highlight),
-        "corroborations": [passage_to_json(c) for c in passage.corroborations],
+        # Passages of other articles reporting the same thing; shown as "also reported by".
+        "corroborations": [passage_to_json(p) for p in passage.corroborations],
     }
 
 
@@ -30,6 +32,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
         "answered": answer.answered,
+        "confidence": answer.confidence,
         "passages": [passage_to_json(p) for p in answer.passages],
     }
 
@@ -68,12 +71,10 @@ def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
         lines.append(f"    {text_fragment_url(p.url, p.highlight)}")
     before, highlight, after = p.around_highlight()
     lines.append(_wrapped(before, highlight, after, bold, width))
-    if p.corroborations:
-        lines.append("    Also reported by:")
-        for other in p.corroborations:
-            lines.append(f"      • {source_label(other.title, other.publisher)}")
-            if other.url:
-                lines.append(f"        {text_fragment_url(other.url, other.highlight)}")
+    for other in p.corroborations:
+        lines.append(f"    also reported by: {source_label(other.title, other.publisher)} ({other.location})")
+        if other.url:
+            lines.append(f"      {text_fragment_url(other.url, other.highlight)}")
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@
         sentences.faiss                one unit vector per sentence, passages' sentences in order
         chunks.jsonl                   passage text, offsets and sentence spans
         documents.json                 each article's source metadata
+        bm25_chunks/, bm25_sentences/  BM25 sparse indexes (bm25s: .npy arrays and JSON)
 
 A build is written beside the live one and published by replacing the
 ``current`` symlink, a single rename: a crash, Ctrl-C or kill at any point
@@ -30,18 +31,21 @@ import numpy as np
 
 from .corpus import file_sha256
 from .errors import IndexMismatch, IndexNotFound
+from .lexical import LexicalIndex
 from .models import Chunk, Document, Source, Span
 
 __all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build"]
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 indexes beside the vectors
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+CHUNK_LEXICAL = "bm25_chunks"
+SENTENCE_LEXICAL = "bm25_sentences"
 _KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
 
 
@@ -62,6 +66,8 @@ class StoredIndex:
     sentence_vectors: faiss.Index
     sentence_owner: np.ndarray  # sentence row → chunk row
     chunk_first_sentence: np.ndarray  # chunk row → its first sentence row
+    chunk_lexical: LexicalIndex
+    sentence_lexical: LexicalIndex
 
     @property
     def model(self) -> str:
@@ -80,6 +86,8 @@ def write_index(
     chunks: list[Chunk],
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    chunk_lexical: LexicalIndex,
+    sentence_lexical: LexicalIndex,
     manifest: dict[str, Any],
 ) -> Path:
     """Write a complete build beside the live one, then publish it. Returns the build folder."""
@@ -93,6 +101,11 @@ def write_index(
 
     _write_faiss(staging / CHUNK_VECTORS, chunk_vectors)
     _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors)
+    for name, lexical in ((CHUNK_LEXICAL, chunk_lexical), (SENTENCE_LEXICAL, sentence_lexical)):
+        (staging / name).mkdir()
+        lexical.save(staging / name)
+        for path in (staging / name).iterdir():
+            _fsync(path)
     _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
     docs = [
@@ -108,8 +121,9 @@ def write_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
         "files": {
-            name: file_sha256((staging / name).read_bytes())
-            for name in (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
+            path.relative_to(staging).as_posix(): file_sha256(path.read_bytes())
+            for path in sorted(staging.rglob("*"))
+            if path.is_file()
         },
     }
     # The manifest goes last: a folder without one is never a build.
@@ -268,6 +282,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         }
         chunk_vectors = faiss.read_index(str(build / CHUNK_VECTORS))
         sentence_vectors = faiss.read_index(str(build / SENTENCE_VECTORS))
+        chunk_lexical = LexicalIndex.load(build / CHUNK_LEXICAL)
+        sentence_lexical = LexicalIndex.load(build / SENTENCE_LEXICAL)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexMismatch(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
@@ -275,10 +291,11 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
     counts = [len(c.sentences) for c in chunks]
     owner = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else np.zeros(0, np.int64)
-    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(owner):
+    if {chunk_vectors.ntotal, chunk_lexical.rows} != {len(chunks)} or {sentence_vectors.ntotal, sentence_lexical.rows} != {len(owner)}:
         raise IndexMismatch(
-            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors for {len(chunks)} passages, "
-            f"{sentence_vectors.ntotal} sentence vectors for {len(owner)} sentences. Rebuild it with: {rebuild}"
+            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors and {chunk_lexical.rows} "
+            f"BM25 rows for {len(chunks)} passages, {sentence_vectors.ntotal} sentence vectors and "
+            f"{sentence_lexical.rows} BM25 rows for {len(owner)} sentences. Rebuild it with: {rebuild}"
         )
     return StoredIndex(
         path=build,
@@ -289,6 +306,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         sentence_vectors=sentence_vectors,
         sentence_owner=owner,
         chunk_first_sentence=first,
+        chunk_lexical=chunk_lexical,
+        sentence_lexical=sentence_lexical,
     )
 
 
