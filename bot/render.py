@@ -183,7 +183,8 @@ def render_corroborations(passages: Sequence[Passage]) -> list[str]:
         if not p.corroborations:
             blocks[-1] += "\n<i>No other article in the collection reports this passage.</i>"
         for other in p.corroborations:
-            blocks.append(f"• {_cited(other)}\n<blockquote>{_e(_cut_end(other.highlight, _MAX_QUOTE))}</blockquote>")
+            quote = _e(_cut_end(other.highlight, _MAX_QUOTE))
+            blocks.append(f"• {_cited(other)}\n<i>{_e(other.location)}</i>\n<blockquote>{quote}</blockquote>")
     return _pack(blocks, "<b>Who reports what this answer quotes</b>")
 
 

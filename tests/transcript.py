@@ -20,7 +20,7 @@ import time
 from .botapi import FakeBotAPI
 from .conftest import ROOT
 
-QUESTION = "Who denied the reports?"
+QUESTION = "How are the men treated in the camps?"
 
 
 def show(message_html: str) -> str:
