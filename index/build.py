@@ -70,7 +70,6 @@ def build_index(
         "dimension": embedder.dimension,
         "metric": "inner_product",
         "normalized": True,
-        "index_type": "flat",
         "chunking": asdict(settings),
         "corpus": fingerprint,
     }

@@ -4,7 +4,8 @@
       current -> builds/<build id>     the build readers load
       builds/<build id>/
         manifest.json                  format, model, dimension, metric, settings, hashes
-        chunks.faiss                   one unit vector per passage (inner product = cosine)
+        chunks.faiss                   one unit vector per passage (inner product = cosine);
+                                       exact or IVF-SQ8 by size, see index/vectors.py
         sentences.faiss                one unit vector per sentence, passages' sentences in order
         chunks.jsonl                   passage text, offsets and sentence spans
         documents.json                 each article's source metadata
@@ -31,6 +32,7 @@ import numpy as np
 from .corpus import file_sha256
 from .errors import IndexMismatch, IndexNotFound
 from .models import Chunk, Document, Source, Span
+from .vectors import build_vector_index, read_vector_index
 
 __all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build"]
 
@@ -91,8 +93,11 @@ def write_index(
     staging = builds / f".tmp-{build_id}"
     staging.mkdir()
 
-    _write_faiss(staging / CHUNK_VECTORS, chunk_vectors)
-    _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors)
+    # Each set is the other's held-out queries when recall is measured: both are real text vectors.
+    vector_index = {
+        "chunks": _write_faiss(staging / CHUNK_VECTORS, chunk_vectors, queries=sentence_vectors),
+        "sentences": _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors, queries=chunk_vectors),
+    }
     _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
     docs = [
@@ -104,6 +109,8 @@ def write_index(
     manifest = {
         "format_version": FORMAT_VERSION,
         **manifest,
+        "index_type": vector_index["chunks"]["type"],
+        "vector_index": vector_index,
         "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
@@ -140,12 +147,16 @@ def _chunk_row(chunk: Chunk) -> dict[str, Any]:
     }
 
 
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
-    # Exact search: vectors are unit length, so inner product is cosine similarity.
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+def _write_faiss(path: Path, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
+    index, info = build_vector_index(vectors, _held_out(queries))
     faiss.write_index(index, str(path))
     _fsync(path)
+    return info.as_dict()
+
+
+def _held_out(vectors: np.ndarray, n: int = 200) -> np.ndarray:
+    rows = np.random.default_rng(0).permutation(len(vectors))[:n]
+    return vectors[np.sort(rows)]
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -266,8 +277,9 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
             )
             for row in json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
         }
-        chunk_vectors = faiss.read_index(str(build / CHUNK_VECTORS))
-        sentence_vectors = faiss.read_index(str(build / SENTENCE_VECTORS))
+        kinds = manifest.get("vector_index", {})
+        chunk_vectors = read_vector_index(build / CHUNK_VECTORS, kinds.get("chunks"))
+        sentence_vectors = read_vector_index(build / SENTENCE_VECTORS, kinds.get("sentences"))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexMismatch(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
