@@ -41,6 +41,7 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     build.add_argument("--model", default=config.model, help=f"sentence-transformers name or folder (default: {config.model})")
     build.add_argument("--if-stale", action="store_true", help="do nothing if the index matches the corpus and model")
     build.add_argument("--batch-size", type=int, default=32, help="texts per encoding batch (default: 32)")
+    _add_backend_option(build, config)
     build.set_defaults(run=_build)
 
     search = verbs.add_parser("search", help="answer questions from the index")
@@ -62,6 +63,16 @@ def _add_query_options(parser: argparse.ArgumentParser, config: IndexConfig) -> 
     parser.add_argument("--index", type=Path, default=config.index_dir, help=f"index folder (default: {config.index_dir})")
     parser.add_argument("--model", default=config.model, help=f"model the index was built with (default: {config.model})")
     parser.add_argument("--top-k", type=_positive, default=5, help="passages per question (default: 5)")
+    _add_backend_option(parser, config)
+
+
+def _add_backend_option(parser: argparse.ArgumentParser, config: IndexConfig) -> None:
+    from .embedding import BACKENDS
+
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=config.backend,
+        help=f"how the model runs: torch (float32) or onnx (int8) (default: {config.backend}, from EMBEDDING_BACKEND)",
+    )
 
 
 def _positive(raw: str) -> int:
@@ -83,7 +94,7 @@ def _build(args: argparse.Namespace, config: IndexConfig) -> int:
             return 0
         print(f"Building the index: {reason}.", file=sys.stderr)
     documents = load_corpus(args.corpus)  # before the model loads: a bad corpus should fail at once
-    embedder = load_embedder(args.model)
+    embedder = load_embedder(args.model, args.backend, config.model_cache_dir or args.out / "models")
     report = build_index(args.corpus, args.out, embedder, batch_size=args.batch_size, documents=documents)
     print(report, file=sys.stderr)
     return 0
@@ -94,7 +105,7 @@ def _open(args: argparse.Namespace, config: IndexConfig):
 
     from .pipeline import open_retriever
 
-    return open_retriever(replace(config, index_dir=args.index, model=args.model))
+    return open_retriever(replace(config, index_dir=args.index, model=args.model, backend=args.backend))
 
 
 def _search(args: argparse.Namespace, config: IndexConfig) -> int:

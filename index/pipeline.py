@@ -6,6 +6,7 @@ from .config import IndexConfig
 from .embedding import Embedder, load_embedder
 from .search import IndexRetriever
 from .store import check_compatible, load_index, read_manifest
+from .vectors import set_search_threads
 
 __all__ = ["open_retriever"]
 
@@ -14,6 +15,7 @@ def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> Ind
     """Load the index and its model once, refusing an index built for another model."""
     # Checked before the model loads: refusing the index should not cost seconds.
     check_compatible(read_manifest(config.index_dir), config.index_dir, model=embedder.name if embedder else config.model)
-    embedder = embedder or load_embedder(config.model)
+    set_search_threads(config.faiss_threads)
+    embedder = embedder or load_embedder(config.model, config.backend, config.models_dir)
     index = load_index(config.index_dir, model=embedder.name, dimension=embedder.dimension)
     return IndexRetriever(index, embedder, config.search_settings)

@@ -181,7 +181,7 @@ def _fsync_dir(path: Path) -> None:
         pass
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -198,7 +198,7 @@ def _remove_abandoned(builds: Path) -> None:
             pid = int(path.name.rsplit("-", 1)[1])
         except ValueError:
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             logger.info("removing the unfinished build %s", path.name)
             shutil.rmtree(path, ignore_errors=True)
 

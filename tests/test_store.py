@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -91,6 +92,7 @@ build_index(Path(sys.argv[1]), Path(sys.argv[2]), SlowEmbedder(Path(sys.argv[3])
 def test_killed_rebuild_leaves_previous_index_loadable(tmp_path: Path, fake_embedder: FakeEmbedder, sig: int):
     out = tmp_path / "idx"
     first = build_index(SEEDS, out, fake_embedder, progress=False)
+    shutil.rmtree(out / "embeddings")  # so the next build has encoding to do, and can be killed during it
     flag = tmp_path / "started"
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(SEEDS), str(out), str(flag)], cwd=ROOT)
     try:
@@ -110,3 +112,4 @@ def test_killed_rebuild_leaves_previous_index_loadable(tmp_path: Path, fake_embe
     # The next build clears what the killed one left behind.
     build_index(SEEDS, out, fake_embedder, progress=False)
     assert not list((out / "builds").glob(".tmp-*"))
+    assert not list((out / "embeddings").glob(".tmp-*"))
