@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the passage index.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,bench}")
 
     build = verbs.add_parser("build", help="(re)build the index from the corpus folder")
     build.add_argument("--corpus", type=Path, default=config.corpus_dir, help=f"articles folder (default: {config.corpus_dir})")
@@ -56,6 +56,16 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     _add_query_options(evaluate, config)
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(run=_eval)
+
+    bench = verbs.add_parser("bench", help="measure build, query, memory and start-up figures at several index sizes")
+    bench.add_argument("--sizes", default="1000,100000,1000000", help="passage counts, comma-separated (default: 1k,100k,1M)")
+    bench.add_argument("--questions", type=Path, default=Path("tests/data/dev_questions.jsonl"),
+                       help="question file (JSON lines) to time; seed sentences are used if it is missing")
+    bench.add_argument("--work-dir", type=Path, help="where the bench indexes go (default: a new temporary folder)")
+    bench.add_argument("--rounds", type=_positive, default=3, help="repeats of the build and cold-start timings (default: 3)")
+    bench.add_argument("--json", action="store_true", help="end the output with the figures as one JSON object")
+    _add_backend_option(bench, config)
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -152,4 +162,22 @@ def _eval(args: argparse.Namespace, config: IndexConfig) -> int:
     print(f"absent questions: {report.absent}, declined: {report.absent_declined}")
     if report.misses:
         print(f"no passage in the top {max(args.top_k, 5)}: {', '.join(report.misses)}")
+    return 0
+
+
+def _bench(args: argparse.Namespace, config: IndexConfig) -> int:
+    from dataclasses import replace
+
+    from .bench import format_table, run_bench
+
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    except ValueError:
+        raise QAError(f"--sizes {args.sizes!r}: give whole numbers separated by commas, e.g. 1000,100000.") from None
+    config = replace(config, backend=args.backend)
+    result = run_bench(config, sizes=sizes, questions_file=args.questions, work_dir=args.work_dir, rounds=args.rounds,
+                       log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(format_table(result))
+    if args.json:
+        print(json.dumps(result))
     return 0

@@ -8,7 +8,7 @@
 | MIN_SCORE         | 0.25                | below this best-match score, a question is declined |
 | EMBEDDING_BACKEND | torch               | torch (float32) or onnx (int8, needs the `fast` extra) |
 | MODEL_CACHE_DIR   | INDEX_DIR/models    | where the int8 export is made once and kept        |
-| FAISS_THREADS     | 1                   | FAISS threads per question (one is fastest for one query) |
+| QUERY_THREADS     | 1                   | threads that encode and search one question (torch/ONNX and FAISS) |
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class IndexConfig:
     min_score: float = SearchSettings.min_score
     backend: str = "torch"
     model_cache_dir: Path | None = None  # None: a models/ folder inside index_dir
-    faiss_threads: int = 1
+    query_threads: int = 1
 
     @classmethod
     def from_env(cls) -> IndexConfig:
@@ -44,7 +44,7 @@ class IndexConfig:
             min_score=_float(env, "MIN_SCORE", cls.min_score),
             backend=_backend(env.get("EMBEDDING_BACKEND") or cls.backend),
             model_cache_dir=Path(env["MODEL_CACHE_DIR"]) if env.get("MODEL_CACHE_DIR") else None,
-            faiss_threads=max(1, int(_float(env, "FAISS_THREADS", cls.faiss_threads))),
+            query_threads=max(1, int(_float(env, "QUERY_THREADS", cls.query_threads))),
         )
 
     @property

@@ -64,7 +64,9 @@ def resolve_model(name: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded from disk only."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, backend: str = "torch", cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, name: str = DEFAULT_MODEL, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None
+    ) -> None:
         # Set before the import: huggingface_hub reads it once, and a download
         # attempt would hang on this network instead of failing.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -79,7 +81,7 @@ class SentenceTransformerEmbedder:
             if backend == "torch":
                 self._model = SentenceTransformer(resolve_model(name), device="cpu")
             else:
-                self._model = _load_int8(name, backend, cache_dir or Path(".index/models"))
+                self._model = _load_int8(name, backend, cache_dir or Path(".index/models"), threads)
         except ModelError:
             raise
         except Exception as exc:  # the library raises OSError, ValueError, HF errors…
@@ -93,6 +95,11 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self._tokenizer = self._model.tokenizer
+
+    @property
+    def model(self):
+        """The sentence-transformers model itself, for baselines that must bypass this wrapper."""
+        return self._model
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         if not texts:
@@ -119,7 +126,7 @@ def _int8_file() -> str:
     return "avx512_vnni" if "avx512_vnni" in flags else "avx2"
 
 
-def _load_int8(name: str, backend: str, cache_dir: Path):
+def _load_int8(name: str, backend: str, cache_dir: Path, threads: int | None):
     """The int8 ONNX copy of ``name``, exported once into ``cache_dir`` from the local weights."""
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}.")
@@ -147,9 +154,22 @@ def _load_int8(name: str, backend: str, cache_dir: Path):
             os.replace(staging, target)  # a half-written export is never picked up
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return SentenceTransformer(str(target), device="cpu", backend="onnx", model_kwargs={"file_name": file_name})
+    kwargs: dict = {"file_name": file_name}
+    if threads:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        kwargs["session_options"] = options
+    return SentenceTransformer(str(target), device="cpu", backend="onnx", model_kwargs=kwargs)
 
 
-def load_embedder(name: str, backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
+def load_embedder(name: str, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
+    """``threads`` caps the model's CPU threads (for answering questions); None leaves the library default."""
     logger.info("loading embedding model %s (%s)", name, backend)
-    return SentenceTransformerEmbedder(name, backend, cache_dir)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return SentenceTransformerEmbedder(name, backend, cache_dir, threads)
