@@ -7,7 +7,9 @@
         chunks.faiss                   one unit vector per passage (inner product = cosine);
                                        exact or IVF-SQ8 by size, see index/vectors.py
         sentences.faiss                one unit vector per sentence, passages' sentences in order
-        chunks.jsonl                   passage text, offsets and sentence spans
+        chunks.jsonl                   passage text, offsets and sentence spans, one JSON line each,
+                                       parsed only when a passage is used (ChunkTable)
+        sentence_counts.npy            sentences per passage, to map sentence rows to passages
         documents.json                 each article's source metadata
 
 A build is written beside the live one and published by replacing the
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +47,7 @@ MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
+SENTENCE_COUNTS = "sentence_counts.npy"
 DOCUMENTS = "documents.json"
 _KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
 
@@ -54,11 +59,39 @@ class DocumentMeta:
     paragraph_count: int
 
 
+class ChunkTable(Sequence[Chunk]):
+    """The passages of a build, read from chunks.jsonl row by row when asked for.
+
+    Parsing every row up front took 29 s and about 2 GB at a million passages;
+    a question touches a few dozen rows, at some microseconds each.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        ends = np.flatnonzero(np.frombuffer(self._data, dtype=np.uint8) == ord("\n")) if size else np.zeros(0, np.int64)
+        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
+        self._ends = ends.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return _chunk_from_row(json.loads(self._data[self._starts[row] : self._ends[row]]))
+
+
 @dataclass
 class StoredIndex:
     path: Path  # the build folder this was loaded from
     manifest: dict[str, Any]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
     documents: dict[str, DocumentMeta]
     chunk_vectors: faiss.Index
     sentence_vectors: faiss.Index
@@ -99,6 +132,10 @@ def write_index(
         "sentences": _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors, queries=chunk_vectors),
     }
     _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
+    with open(staging / SENTENCE_COUNTS, "wb") as f:
+        np.save(f, np.array([len(c.sentences) for c in chunks], dtype=np.int32), allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
     docs = [
         {"doc_id": d.doc_id, **asdict(d.source), "sha256": d.sha256, "paragraph_count": paragraphs.get(d.doc_id, 0)}
@@ -116,7 +153,7 @@ def write_index(
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
         "files": {
             name: file_sha256((staging / name).read_bytes())
-            for name in (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
+            for name in (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, SENTENCE_COUNTS, DOCUMENTS)
         },
     }
     # The manifest goes last: a folder without one is never a build.
@@ -268,7 +305,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
     check_compatible(manifest, index_dir, model=model, dimension=dimension)
     rebuild = _rebuild_hint(index_dir, model)
     try:
-        chunks = [_chunk_from_row(json.loads(line)) for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        chunks = ChunkTable(build / CHUNKS)
+        counts = np.load(build / SENTENCE_COUNTS, allow_pickle=False).astype(np.int64)
         documents = {
             row["doc_id"]: DocumentMeta(
                 doc_id=row["doc_id"],
@@ -284,10 +322,9 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         raise IndexMismatch(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
         ) from exc
-    counts = [len(c.sentences) for c in chunks]
-    owner = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else np.zeros(0, np.int64)
-    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(owner):
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else np.zeros(0, np.int64)
+    if chunk_vectors.ntotal != len(chunks) or len(counts) != len(chunks) or sentence_vectors.ntotal != len(owner):
         raise IndexMismatch(
             f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors for {len(chunks)} passages, "
             f"{sentence_vectors.ntotal} sentence vectors for {len(owner)} sentences. Rebuild it with: {rebuild}"

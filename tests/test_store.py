@@ -24,7 +24,7 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     build = (tmp_path / "current").resolve()
     assert build == report.path
     assert sorted(p.name for p in build.iterdir()) == [
-        "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json", "sentences.faiss",
+        "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json", "sentence_counts.npy", "sentences.faiss",
     ]
     manifest = read_manifest(tmp_path)
     assert manifest["model"] == fake_embedder.name
@@ -38,6 +38,28 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     assert len(rows) == report.chunks
     texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
     assert all(texts[r["doc_id"]][r["start"] : r["end"]] == r["text"] for r in rows)
+
+
+def test_load_index_reads_passages_on_demand_equal_to_the_built_ones(corpus: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+    from index.build import chunk_settings_for
+    from index.chunking import chunk_corpus
+    from index.corpus import load_corpus
+
+    build_index(corpus, tmp_path, fake_embedder, progress=False)
+    index = load_index(tmp_path)
+    built = chunk_corpus(load_corpus(corpus), chunk_settings_for(fake_embedder), fake_embedder.count_tokens)
+    assert list(index.chunks) == built
+    assert index.chunks[-1] == built[-1] and index.chunks[1:3] == built[1:3]
+    with pytest.raises(IndexError):
+        index.chunks[len(built)]
+
+
+def test_load_index_refuses_passages_that_do_not_match_their_counts(tmp_path: Path, fake_embedder: FakeEmbedder):
+    report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
+    rows = (report.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (report.path / "chunks.jsonl").write_text("".join(rows[:-1]), encoding="utf-8")
+    with pytest.raises(IndexMismatch, match="inconsistent"):
+        load_index(tmp_path)
 
 
 def test_load_index_missing_says_what_to_run(tmp_path: Path):
