@@ -7,12 +7,12 @@ passage that holds it, and that sentence becomes the highlight.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from .batching import QuestionEncoder
 from .embedding import Embedder
 from .models import Answer, Passage, SourceInfo
 from .store import StoredIndex
@@ -46,9 +46,7 @@ class IndexRetriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        # The tokenizer and model are not documented as thread-safe; searches are
-        # cheap next to encoding, so one lock around encoding costs little.
-        self._encode_lock = threading.Lock()
+        self._questions = QuestionEncoder(embedder)
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
 
@@ -59,8 +57,7 @@ class IndexRetriever:
         question = question.strip()
         if not question or not self.index.chunks:
             return Answer(question=question, answered=False)
-        with self._encode_lock:
-            query = self.embedder.encode([question])[0]
+        query = self._questions.encode(question)
         rows, chunk_scores, sentence_scores = self._candidates(query, max(self.settings.candidates, top_k))
         scored = []
         for row in rows:
