@@ -8,7 +8,7 @@
 | SEARCH_WORKERS         | 8         | threads answering questions; those waiting share one model call  |
 | LOG_LEVEL              | INFO      | DEBUG, INFO, WARNING or ERROR                                    |
 
-The index settings (INDEX_DIR, EMBEDDING_MODEL, MIN_SCORE, CORPUS_DIR) are read by ``index.config``.
+The index settings (INDEX_DIR, EMBEDDING_MODEL, MIN_CONFIDENCE, CORPUS_DIR) are read by ``index.config``.
 """
 
 from __future__ import annotations

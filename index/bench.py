@@ -37,6 +37,7 @@ import numpy as np
 from .build import build_index
 from .config import IndexConfig
 from .corpus import load_corpus
+from .lexical import LexicalIndex, tokenize
 from .models import Chunk
 from .store import write_index
 
@@ -90,7 +91,18 @@ def _synthetic(n: int, chunks: list[Chunk], chunk_vecs: np.ndarray, sentence_vec
         sl = slice(b, b + _BLOCK)
         out_sentences[sl] = _mix(sentence_vecs[seed_sentence[sl]], chunk_vecs[partner[owner[sl]]], weight[owner[sl]], rng)
     synthetic = [replace(chunks[p], chunk_id=f"synthetic-{i}") for i, p in enumerate(proto)]
-    return synthetic, out_chunks, out_sentences
+    return synthetic, proto, out_chunks, out_sentences
+
+
+def _lexical(seed: list[Chunk], documents: list, proto: np.ndarray) -> tuple[LexicalIndex, LexicalIndex]:
+    """BM25 over the synthetic passages and their sentences, each seed text tokenized once."""
+    body = {d.doc_id: d.text for d in documents}
+    chunk_words = tokenize([c.text for c in seed])
+    sentence_words = [tokenize([body[c.doc_id][s.start : s.end] for s in c.sentences]) for c in seed]
+    return (
+        LexicalIndex.from_tokens([chunk_words[p] for p in proto]),
+        LexicalIndex.from_tokens([words for p in proto for words in sentence_words[p]]),
+    )
 
 
 def _timed(fn, repeats: int) -> list[float]:
@@ -162,7 +174,8 @@ def run_bench(
     seed = load_index(seed_dir)
     chunk_vecs = seed.chunk_vectors.reconstruct_n(0, seed.chunk_vectors.ntotal)
     sentence_vecs = seed.sentence_vectors.reconstruct_n(0, seed.sentence_vectors.ntotal)
-    questions = _questions(questions_file, seed.chunks)
+    seed_chunks = list(seed.chunks)
+    questions = _questions(questions_file, seed_chunks)
     (work / "questions.json").write_text(json.dumps(questions), encoding="utf-8")
 
     # 2. Each size in its own process, so memory and load time are that index's alone.
@@ -170,9 +183,11 @@ def run_bench(
     for n in sizes:
         started = time.perf_counter()
         size_dir = work / f"size-{n}"
-        chunks, cv, sv = _synthetic(n, seed.chunks, chunk_vecs, sentence_vecs, seed=n)
+        chunks, proto, cv, sv = _synthetic(n, seed_chunks, chunk_vecs, sentence_vecs, seed=n)
+        chunk_lexical, sentence_lexical = _lexical(seed_chunks, documents, proto)
         recipe = {k: seed.manifest[k] for k in ("model", "backend", "dimension", "metric", "normalized", "chunking")}
         write_index(size_dir / "index", documents=documents, chunks=chunks, chunk_vectors=cv, sentence_vectors=sv,
+                    chunk_lexical=chunk_lexical, sentence_lexical=sentence_lexical,
                     manifest={**recipe, "synthetic": True, "corpus": {}})
         for name, vectors in (("chunks", cv), ("sentences", sv)):
             flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -180,10 +195,10 @@ def run_bench(
             faiss.write_index(flat, str(size_dir / f"exact-{name}.faiss"))
             del flat
         rng = np.random.default_rng(n + 1)
-        pick = rng.integers(0, len(seed.chunks), (2, HELD_OUT))
+        pick = rng.integers(0, len(seed_chunks), (2, HELD_OUT))
         held = _mix(chunk_vecs[pick[0]], chunk_vecs[pick[1]], rng.random(HELD_OUT).astype(np.float32), rng)
         np.save(size_dir / "held_out.npy", held, allow_pickle=False)
-        del chunks, cv, sv
+        del chunks, proto, cv, sv, chunk_lexical, sentence_lexical
         gc.collect()
         log(f"{n} passages written in {time.perf_counter() - started:.0f} s; measuring in a fresh process")
         child = subprocess.run(

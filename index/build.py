@@ -20,6 +20,7 @@ from .chunking import ChunkSettings, chunk_corpus
 from .corpus import corpus_fingerprint, load_corpus
 from .embedding import Embedder
 from .errors import QAError
+from .lexical import LexicalIndex
 from .models import Chunk, Document
 from .store import read_manifest, write_index
 from .vector_cache import VectorCache, document_key
@@ -71,6 +72,9 @@ def build_index(
     settings = chunk_settings_for(embedder)
     chunks = chunk_corpus(documents, settings, embedder.count_tokens)
     show = sys.stderr.isatty() if progress is None else progress
+    texts = {d.doc_id: d.text for d in documents}
+    chunk_lexical = LexicalIndex.build([c.text for c in chunks])
+    sentence_lexical = LexicalIndex.build([texts[c.doc_id][s.start : s.end] for c in chunks for s in c.sentences])
     recipe = {"model": embedder.name, "backend": getattr(embedder, "backend", ""), "chunking": asdict(settings)}
     cache = VectorCache(Path(out_dir) / "embeddings")
     vectors, encoded_docs, encoded_texts = _cached_vectors(documents, chunks, embedder, cache, recipe, batch_size, show)
@@ -89,6 +93,8 @@ def build_index(
         chunks=chunks,
         chunk_vectors=vectors[: len(chunks)],
         sentence_vectors=vectors[len(chunks) :],
+        chunk_lexical=chunk_lexical,
+        sentence_lexical=sentence_lexical,
         manifest=manifest,
     )
     report = BuildReport(

@@ -5,7 +5,7 @@
 | CORPUS_DIR        | seeds               | folder of .txt/.md articles and sources.toml       |
 | INDEX_DIR         | .index              | where builds are written and read                  |
 | EMBEDDING_MODEL   | all-MiniLM-L6-v2    | sentence-transformers model name or local folder   |
-| MIN_SCORE         | 0.25                | below this best-match score, a question is declined |
+| MIN_CONFIDENCE    | 0.48                | below this confidence, a question is declined      |
 | EMBEDDING_BACKEND | torch               | torch (float32) or onnx (int8, needs the `fast` extra) |
 | MODEL_CACHE_DIR   | INDEX_DIR/models    | where the int8 export is made once and kept        |
 | QUERY_THREADS     | 1                   | threads that encode and search one question (torch/ONNX and FAISS) |
@@ -29,7 +29,7 @@ class IndexConfig:
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path(".index")
     model: str = DEFAULT_MODEL
-    min_score: float = SearchSettings.min_score
+    min_confidence: float = SearchSettings.min_confidence
     backend: str = "torch"
     model_cache_dir: Path | None = None  # None: a models/ folder inside index_dir
     query_threads: int = 1
@@ -41,7 +41,7 @@ class IndexConfig:
             corpus_dir=Path(env.get("CORPUS_DIR") or cls.corpus_dir),
             index_dir=Path(env.get("INDEX_DIR") or cls.index_dir),
             model=env.get("EMBEDDING_MODEL") or cls.model,
-            min_score=_float(env, "MIN_SCORE", cls.min_score),
+            min_confidence=_float(env, "MIN_CONFIDENCE", cls.min_confidence),
             backend=_backend(env.get("EMBEDDING_BACKEND") or cls.backend),
             model_cache_dir=Path(env["MODEL_CACHE_DIR"]) if env.get("MODEL_CACHE_DIR") else None,
             query_threads=max(1, int(_float(env, "QUERY_THREADS", cls.query_threads))),
@@ -53,7 +53,7 @@ class IndexConfig:
 
     @property
     def search_settings(self) -> SearchSettings:
-        return SearchSettings(min_score=self.min_score)
+        return SearchSettings(min_confidence=self.min_confidence)
 
 
 def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:

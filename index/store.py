@@ -11,6 +11,7 @@
                                        parsed only when a passage is used (ChunkTable)
         sentence_counts.npy            sentences per passage, to map sentence rows to passages
         documents.json                 each article's source metadata
+        bm25_chunks/, bm25_sentences/  BM25 sparse indexes (bm25s: .npy arrays and JSON)
 
 A build is written beside the live one and published by replacing the
 ``current`` symlink, a single rename: a crash, Ctrl-C or kill at any point
@@ -26,6 +27,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ import numpy as np
 
 from .corpus import file_sha256
 from .errors import IndexMismatch, IndexNotFound
+from .lexical import LexicalIndex
 from .models import Chunk, Document, Source, Span
 from .vectors import build_vector_index, read_vector_index
 
@@ -42,13 +45,15 @@ __all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 indexes beside the vectors
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 SENTENCE_COUNTS = "sentence_counts.npy"
 DOCUMENTS = "documents.json"
+CHUNK_LEXICAL = "bm25_chunks"
+SENTENCE_LEXICAL = "bm25_sentences"
 _KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
 
 
@@ -73,6 +78,8 @@ class ChunkTable(Sequence[Chunk]):
         ends = np.flatnonzero(np.frombuffer(self._data, dtype=np.uint8) == ord("\n")) if size else np.zeros(0, np.int64)
         self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
         self._ends = ends.astype(np.int64)
+        # Ranking reads the same few dozen candidates several times per question.
+        self._parse = lru_cache(maxsize=4096)(self._parse_row)
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -84,6 +91,9 @@ class ChunkTable(Sequence[Chunk]):
             row += len(self)
         if not 0 <= row < len(self):
             raise IndexError(row)
+        return self._parse(int(row))
+
+    def _parse_row(self, row: int) -> Chunk:
         return _chunk_from_row(json.loads(self._data[self._starts[row] : self._ends[row]]))
 
 
@@ -97,6 +107,8 @@ class StoredIndex:
     sentence_vectors: faiss.Index
     sentence_owner: np.ndarray  # sentence row → chunk row
     chunk_first_sentence: np.ndarray  # chunk row → its first sentence row
+    chunk_lexical: LexicalIndex
+    sentence_lexical: LexicalIndex
 
     @property
     def model(self) -> str:
@@ -115,6 +127,8 @@ def write_index(
     chunks: list[Chunk],
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    chunk_lexical: LexicalIndex,
+    sentence_lexical: LexicalIndex,
     manifest: dict[str, Any],
 ) -> Path:
     """Write a complete build beside the live one, then publish it. Returns the build folder."""
@@ -131,6 +145,11 @@ def write_index(
         "chunks": _write_faiss(staging / CHUNK_VECTORS, chunk_vectors, queries=sentence_vectors),
         "sentences": _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors, queries=chunk_vectors),
     }
+    for name, lexical in ((CHUNK_LEXICAL, chunk_lexical), (SENTENCE_LEXICAL, sentence_lexical)):
+        (staging / name).mkdir()
+        lexical.save(staging / name)
+        for path in (staging / name).iterdir():
+            _fsync(path)
     _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
     with open(staging / SENTENCE_COUNTS, "wb") as f:
         np.save(f, np.array([len(c.sentences) for c in chunks], dtype=np.int32), allow_pickle=False)
@@ -152,8 +171,9 @@ def write_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
         "files": {
-            name: file_sha256((staging / name).read_bytes())
-            for name in (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, SENTENCE_COUNTS, DOCUMENTS)
+            path.relative_to(staging).as_posix(): file_sha256(path.read_bytes())
+            for path in sorted(staging.rglob("*"))
+            if path.is_file()
         },
     }
     # The manifest goes last: a folder without one is never a build.
@@ -318,16 +338,23 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         kinds = manifest.get("vector_index", {})
         chunk_vectors = read_vector_index(build / CHUNK_VECTORS, kinds.get("chunks"))
         sentence_vectors = read_vector_index(build / SENTENCE_VECTORS, kinds.get("sentences"))
+        # bm25s maps its arrays too: a question reads only its words' posting lists.
+        chunk_lexical = LexicalIndex.load(build / CHUNK_LEXICAL, mmap=True)
+        sentence_lexical = LexicalIndex.load(build / SENTENCE_LEXICAL, mmap=True)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexMismatch(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
         ) from exc
     owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else np.zeros(0, np.int64)
-    if chunk_vectors.ntotal != len(chunks) or len(counts) != len(chunks) or sentence_vectors.ntotal != len(owner):
+    if (
+        {chunk_vectors.ntotal, chunk_lexical.rows, len(counts)} != {len(chunks)}
+        or {sentence_vectors.ntotal, sentence_lexical.rows} != {len(owner)}
+    ):
         raise IndexMismatch(
-            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors for {len(chunks)} passages, "
-            f"{sentence_vectors.ntotal} sentence vectors for {len(owner)} sentences. Rebuild it with: {rebuild}"
+            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors and {chunk_lexical.rows} "
+            f"BM25 rows for {len(chunks)} passages, {sentence_vectors.ntotal} sentence vectors and "
+            f"{sentence_lexical.rows} BM25 rows for {len(owner)} sentences. Rebuild it with: {rebuild}"
         )
     return StoredIndex(
         path=build,
@@ -338,6 +365,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         sentence_vectors=sentence_vectors,
         sentence_owner=owner,
         chunk_first_sentence=first,
+        chunk_lexical=chunk_lexical,
+        sentence_lexical=sentence_lexical,
     )
 
 

@@ -24,9 +24,15 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     build = (tmp_path / "current").resolve()
     assert build == report.path
     assert sorted(p.name for p in build.iterdir()) == [
-        "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json", "sentence_counts.npy", "sentences.faiss",
+        "bm25_chunks", "bm25_sentences", "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json",
+        "sentence_counts.npy", "sentences.faiss",
     ]
     manifest = read_manifest(tmp_path)
+    # Every file of the build is listed with its hash, the BM25 arrays included; no pickle anywhere.
+    files = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["files"]) == files
+    assert "bm25_sentences/data.csc.index.npy" in files
+    assert not any(name.endswith((".pkl", ".pickle")) for name in files)
     assert manifest["model"] == fake_embedder.name
     assert manifest["dimension"] == fake_embedder.dimension
     assert (manifest["metric"], manifest["normalized"]) == ("inner_product", True)
