@@ -9,6 +9,7 @@
         sentences.faiss                one unit vector per sentence, passages' sentences in order
         chunks.jsonl                   passage text, offsets and sentence spans, one JSON line each,
                                        parsed only when a passage is used (ChunkTable)
+        chunk_offsets.npy              byte offset of each line of chunks.jsonl, and its end
         sentence_counts.npy            sentences per passage, to map sentence rows to passages
         documents.json                 each article's source metadata
         bm25_chunks/, bm25_sentences/  BM25 sparse indexes (bm25s: .npy arrays and JSON)
@@ -51,6 +52,7 @@ CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 SENTENCE_COUNTS = "sentence_counts.npy"
+CHUNK_OFFSETS = "chunk_offsets.npy"
 DOCUMENTS = "documents.json"
 CHUNK_LEXICAL = "bm25_chunks"
 SENTENCE_LEXICAL = "bm25_sentences"
@@ -68,16 +70,17 @@ class ChunkTable(Sequence[Chunk]):
     """The passages of a build, read from chunks.jsonl row by row when asked for.
 
     Parsing every row up front took 29 s and about 2 GB at a million passages;
-    a question touches a few dozen rows, at some microseconds each.
+    a question touches a few dozen rows. Row offsets are stored at build time so
+    that opening the table does not read the whole file.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, offsets: np.ndarray) -> None:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        ends = np.flatnonzero(np.frombuffer(self._data, dtype=np.uint8) == ord("\n")) if size else np.zeros(0, np.int64)
-        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
-        self._ends = ends.astype(np.int64)
+        if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != size:
+            raise ValueError(f"{path.name} does not match its row offsets")
+        self._starts, self._ends = offsets[:-1], offsets[1:] - 1  # each row ends with a newline
         # Ranking reads the same few dozen candidates several times per question.
         self._parse = lru_cache(maxsize=4096)(self._parse_row)
 
@@ -113,6 +116,11 @@ class StoredIndex:
     @property
     def model(self) -> str:
         return self.manifest["model"]
+
+    def sentence_count(self, row: int) -> int:
+        """Sentences in passage ``row``, from the row maps: no need to read the passage."""
+        end = self.chunk_first_sentence[row + 1] if row + 1 < len(self.chunk_first_sentence) else len(self.sentence_owner)
+        return int(end - self.chunk_first_sentence[row])
 
 
 def _build_id() -> str:
@@ -150,11 +158,10 @@ def write_index(
         lexical.save(staging / name)
         for path in (staging / name).iterdir():
             _fsync(path)
-    _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
-    with open(staging / SENTENCE_COUNTS, "wb") as f:
-        np.save(f, np.array([len(c.sentences) for c in chunks], dtype=np.int32), allow_pickle=False)
-        f.flush()
-        os.fsync(f.fileno())
+    rows = [(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
+    _write_bytes(staging / CHUNKS, b"".join(rows))
+    _write_npy(staging / CHUNK_OFFSETS, np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64))
+    _write_npy(staging / SENTENCE_COUNTS, np.array([len(c.sentences) for c in chunks], dtype=np.int32))
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
     docs = [
         {"doc_id": d.doc_id, **asdict(d.source), "sha256": d.sha256, "paragraph_count": paragraphs.get(d.doc_id, 0)}
@@ -216,9 +223,20 @@ def _held_out(vectors: np.ndarray, n: int = 200) -> np.ndarray:
     return vectors[np.sort(rows)]
 
 
+def _write_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, array, allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def _write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
@@ -325,7 +343,7 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
     check_compatible(manifest, index_dir, model=model, dimension=dimension)
     rebuild = _rebuild_hint(index_dir, model)
     try:
-        chunks = ChunkTable(build / CHUNKS)
+        chunks = ChunkTable(build / CHUNKS, np.load(build / CHUNK_OFFSETS, allow_pickle=False))
         counts = np.load(build / SENTENCE_COUNTS, allow_pickle=False).astype(np.int64)
         documents = {
             row["doc_id"]: DocumentMeta(

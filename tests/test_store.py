@@ -24,7 +24,7 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     build = (tmp_path / "current").resolve()
     assert build == report.path
     assert sorted(p.name for p in build.iterdir()) == [
-        "bm25_chunks", "bm25_sentences", "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json",
+        "bm25_chunks", "bm25_sentences", "chunk_offsets.npy", "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json",
         "sentence_counts.npy", "sentences.faiss",
     ]
     manifest = read_manifest(tmp_path)
@@ -64,7 +64,7 @@ def test_load_index_refuses_passages_that_do_not_match_their_counts(tmp_path: Pa
     report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
     rows = (report.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (report.path / "chunks.jsonl").write_text("".join(rows[:-1]), encoding="utf-8")
-    with pytest.raises(IndexMismatch, match="inconsistent"):
+    with pytest.raises(IndexMismatch, match="(damaged|inconsistent).*Rebuild it with"):
         load_index(tmp_path)
 
 
