@@ -93,7 +93,7 @@ class IndexRetriever:
         words = content_words(question)
         candidates = self._candidates(query, words, max(self.settings.candidates, top_k))
         self._rank(candidates)
-        kept = self._group_same_facts(candidates, query, top_k)
+        kept = self._group_same_facts(candidates, top_k)
         passages = [self._passage(rank, c, others) for rank, (c, others) in enumerate(kept, 1)]
         confidence = self.confidence(words, candidates[0]) if candidates else 0.0
         answered = confidence >= self.settings.min_confidence
@@ -154,34 +154,37 @@ class IndexRetriever:
             c.score = score
         candidates.sort(key=lambda c: (-c.score, c.row))
 
-    def _group_same_facts(
-        self, ranked: list[_Candidate], query: np.ndarray, top_k: int
-    ) -> list[tuple[_Candidate, list[_Candidate]]]:
+    def _group_same_facts(self, ranked: list[_Candidate], top_k: int) -> list[tuple[_Candidate, list[_Candidate]]]:
         """The top passages, each with the lower-ranked passages of other articles that
         report the same thing, so the answer shows a fact once and names every source."""
         kept: list[tuple[_Candidate, list[_Candidate]]] = []
-        heads: list[tuple[np.ndarray, set[str]]] = []
+        heads: list[tuple[np.ndarray, set[str]]] = []  # each kept passage's highlight: vector, words
         for c in ranked:
             vector = self._highlight_vector(c)
-            # Only a highlight close in meaning to a kept one needs its passage read:
-            # at a million passages reading every candidate's text dominated the search.
-            close = [i for i, (head_vector, _) in enumerate(heads) if float(vector @ head_vector) >= self.settings.same_fact_cosine]
-            if close:
-                doc, words = self._highlight_words(c)
-                for i in close:
-                    head, others = kept[i]
-                    seen = {self.index.chunks[x.row].doc_id for x in (head, *others)}
-                    if doc not in seen and self._same_words(words, heads[i][1]):
-                        others.append(c)
-                        break
-                else:
-                    close = []
-                if close:
-                    continue
+            if self._join_same_fact(c, vector, kept, heads):
+                continue
             if len(kept) < top_k:
                 kept.append((c, []))
                 heads.append((vector, self._highlight_words(c)[1]))
         return kept
+
+    def _join_same_fact(
+        self, c: _Candidate, vector: np.ndarray, kept: list[tuple[_Candidate, list[_Candidate]]], heads: list
+    ) -> bool:
+        """Add ``c`` to the first kept passage of another article reporting the same fact, if any."""
+        # Only a highlight close in meaning to a kept one needs its passage read:
+        # at a million passages reading every candidate's text dominated the search.
+        close = [i for i, (head_vector, _) in enumerate(heads) if float(vector @ head_vector) >= self.settings.same_fact_cosine]
+        if not close:
+            return False
+        doc, words = self._highlight_words(c)
+        for i in close:
+            head, others = kept[i]
+            seen = {self.index.chunks[x.row].doc_id for x in (head, *others)}
+            if doc not in seen and self._same_words(words, heads[i][1]):
+                others.append(c)
+                return True
+        return False
 
     def _highlight_vector(self, c: _Candidate) -> np.ndarray:
         return self.index.sentence_vectors.reconstruct(int(self.index.chunk_first_sentence[c.row]) + c.best)
