@@ -181,7 +181,7 @@ class FakeBotAPI:
     def press(self, message: dict[str, Any], callback_data: str, *, user_id: int = 42) -> str:
         """Queue a press of an inline button under ``message`` (one of ``sent``); returns the query id."""
         query_id = str(next(self._query_ids))
-        shown = {k: v for k, v in message.items() if k not in ("html", "reply_to", "params")}
+        shown = {k: v for k, v in message.items() if k not in ("html", "reply_to", "params", "sent_at")}
         with self._cond:
             self._pending_callbacks.add(query_id)
         sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
@@ -300,7 +300,9 @@ class FakeBotAPI:
             fields["reply_markup"] = markup
         message = self._message(chat_id, self._chat_types.get(chat_id, "private"), sender=self.bot_user, **fields)
         with self._cond:
-            self.sent.append({**message, "html": text, "reply_to": reply.get("message_id"), "params": params})
+            self.sent.append(
+                {**message, "html": text, "reply_to": reply.get("message_id"), "params": params, "sent_at": time.monotonic()}
+            )
             self._cond.notify_all()
         return message
 
@@ -320,7 +322,7 @@ class FakeBotAPI:
             if markup:
                 message["reply_markup"] = markup
             self._cond.notify_all()
-            return {k: v for k, v in message.items() if k not in ("html", "reply_to", "params", "edited")}
+            return {k: v for k, v in message.items() if k not in ("html", "reply_to", "params", "edited", "sent_at")}
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id", ""))
