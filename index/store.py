@@ -16,6 +16,7 @@ leaves the previous build loadable. Nothing here is pickled.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,11 +29,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .corpus import file_sha256
-from .errors import IndexMismatch, IndexNotFound
+from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .models import Chunk, Document, Source, Span
 
-__all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build"]
+__all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build", "verify_build"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,9 @@ CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
 _KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
+_HASH_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,7 @@ def write_index(
         "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
-        "files": {
-            name: file_sha256((staging / name).read_bytes())
-            for name in (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
-        },
+        "files": {name: sha256_file(staging / name) for name in DATA_FILES},
     }
     # The manifest goes last: a folder without one is never a build.
     _write_text(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -168,6 +167,36 @@ def _fsync_dir(path: Path) -> None:
         _fsync(path)
     except OSError:  # some filesystems refuse to fsync a directory; the rename is still atomic
         pass
+
+
+def sha256_file(path: Path) -> str:
+    """Hash in fixed blocks, so checking a large (or memory-mapped) index never holds a second copy."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_build(build: Path, manifest: dict[str, Any], index_dir: Path, rebuild: str) -> None:
+    """Every data file the manifest lists is present and hashes to what was recorded at build time."""
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) != set(DATA_FILES):
+        raise IndexCorrupt(
+            f"The index manifest {build / MANIFEST} does not list the checksums of {', '.join(DATA_FILES)}. "
+            f"Rebuild it with: {rebuild}"
+        )
+    for name in DATA_FILES:
+        path = build / name
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            raise IndexCorrupt(f"The index file {path} cannot be read ({exc.strerror}). Rebuild it with: {rebuild}") from None
+        if actual != files[name]:
+            raise IndexCorrupt(
+                f"The index file {path} is damaged: its checksum differs from the one in {MANIFEST}. "
+                f"Rebuild it with: {rebuild}"
+            )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -250,12 +279,13 @@ def check_compatible(manifest: dict[str, Any], index_dir: Path, *, model: str | 
 
 
 def load_index(index_dir: Path, *, model: str | None = None, dimension: int | None = None) -> StoredIndex:
-    """Load the current build, refusing one built for another model or dimension."""
+    """Load the current build, refusing one built for another model or dimension, or damaged in any file."""
     index_dir = Path(index_dir)
     build = resolve_build(index_dir)  # resolved once: a rebuild may swap `current` meanwhile
     manifest = _read_manifest(build, index_dir)
     check_compatible(manifest, index_dir, model=model, dimension=dimension)
     rebuild = _rebuild_hint(index_dir, model)
+    verify_build(build, manifest, index_dir, rebuild)
     try:
         chunks = [_chunk_from_row(json.loads(line)) for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
         documents = {
@@ -269,17 +299,13 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         chunk_vectors = faiss.read_index(str(build / CHUNK_VECTORS))
         sentence_vectors = faiss.read_index(str(build / SENTENCE_VECTORS))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise IndexMismatch(
+        raise IndexCorrupt(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
         ) from exc
     counts = [len(c.sentences) for c in chunks]
     owner = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else np.zeros(0, np.int64)
-    if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(owner):
-        raise IndexMismatch(
-            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors for {len(chunks)} passages, "
-            f"{sentence_vectors.ntotal} sentence vectors for {len(owner)} sentences. Rebuild it with: {rebuild}"
-        )
+    _check_counts(build, manifest, rebuild, chunk_vectors.ntotal, len(chunks), sentence_vectors.ntotal, len(owner))
     return StoredIndex(
         path=build,
         manifest=manifest,
@@ -290,6 +316,23 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         sentence_owner=owner,
         chunk_first_sentence=first,
     )
+
+
+def _check_counts(build: Path, manifest: dict[str, Any], rebuild: str, passage_vectors: int, passages: int,
+                  sentence_vectors: int, sentences: int) -> None:
+    """Vectors and metadata rows must pair up one to one, and agree with the manifest's counts."""
+    counts = manifest.get("counts") or {}
+    checks = (
+        (CHUNK_VECTORS, passage_vectors, "passage vectors", passages, f"passages in {CHUNKS}"),
+        (SENTENCE_VECTORS, sentence_vectors, "sentence vectors", sentences, f"sentences in {CHUNKS}"),
+        (CHUNKS, passages, f"passages in {CHUNKS}", counts.get("chunks"), f"passages in {MANIFEST}"),
+    )
+    for name, got, what, expected, against in checks:
+        if got != expected:
+            raise IndexCorrupt(
+                f"The index file {build / name} is inconsistent: {got} {what} for {expected} {against}. "
+                f"Rebuild it with: {rebuild}"
+            )
 
 
 def _chunk_from_row(row: dict[str, Any]) -> Chunk:
