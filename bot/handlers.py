@@ -1,7 +1,11 @@
-"""Telegram handlers: commands, questions, other content, errors.
+"""Telegram handlers: the gate, commands, questions, buttons, other content, errors.
 
 Privacy: nothing a user writes, and no name, is ever logged. Chats appear in
 logs only as a salted hash that changes with every start of the bot.
+
+Every update passes ``gate`` first (handler group -1): it leaves groups when
+groups are not allowed, turns away users outside ALLOWED_USER_IDS, ignores
+group chatter not addressed to the bot, and applies the per-user rate limit.
 """
 
 from __future__ import annotations
@@ -16,13 +20,18 @@ from dataclasses import dataclass
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index.search import Retriever
 
-from .render import render_answer, render_help, render_sources, render_welcome
+from .access import AccessPolicy, addressed_to_bot, is_group, valid_start_payload
+from .ratelimit import RateLimiter, Verdict
+from .render import render_answer, render_help, render_privacy, render_sources, render_welcome
 
-__all__ = ["BotState", "MAX_QUESTION_CHARS", "start", "help_command", "sources_command", "question", "unsupported", "unknown_command", "on_error"]
+__all__ = [
+    "BotState", "MAX_QUESTION_CHARS", "gate", "start", "help_command", "sources_command", "privacy_command",
+    "ask_command", "question", "unknown_callback", "unsupported", "unknown_command", "on_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,8 @@ class BotState:
 
     retriever: Retriever
     answer_passages: int = 3
+    access: AccessPolicy = AccessPolicy()
+    limiter: RateLimiter | None = None
 
 
 def chat_tag(chat_id: int | None) -> str:
@@ -48,8 +59,75 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.application.bot_data["state"]
 
 
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler; stops the update when it is not ours to answer."""
+    state = _state(context)
+    chat = update.effective_chat
+    message = update.message
+    if chat is not None and is_group(chat.type):
+        if not state.access.allow_groups:
+            logger.info("leaving group chat=%s (ALLOW_GROUPS=false)", chat_tag(chat.id))
+            try:
+                await context.bot.leave_chat(chat.id)
+            except TelegramError:
+                logger.warning("could not leave group chat=%s", chat_tag(chat.id))
+            raise ApplicationHandlerStop
+        if update.callback_query is None and (
+            message is None or not addressed_to_bot(message, context.bot.id, context.bot.username)
+        ):
+            raise ApplicationHandlerStop  # the group's own conversation, or an edit, or a membership change
+    user = update.effective_user
+    if user is None:
+        if update.message or update.callback_query:
+            raise ApplicationHandlerStop  # sent on behalf of a channel or anonymous admin: no one to limit
+        return
+    if not state.access.user_allowed(user.id):
+        logger.info("refused a user outside ALLOWED_USER_IDS in chat=%s", chat_tag(chat.id if chat else None))
+        if chat is not None and chat.type == ChatType.PRIVATE and message is not None:
+            await _limited_reply(update, state, "Sorry, this bot only answers the people it was set up for.")
+        elif update.callback_query is not None:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
+    if state.limiter is not None and (message is not None or update.callback_query is not None):
+        verdict = state.limiter.check(user.id)
+        if verdict is Verdict.ALLOW:
+            return
+        if verdict is Verdict.WARN:
+            logger.info("rate limit reached in chat=%s", chat_tag(chat.id if chat else None))
+            await _say_slow_down(update, state.limiter.retry_in(user.id))
+        elif update.callback_query is not None:
+            await update.callback_query.answer()  # a spinner that never stops looks broken
+        raise ApplicationHandlerStop
+
+
+async def _limited_reply(update: Update, state: BotState, text: str) -> None:
+    """Reply unless this user is flooding: even refusals must not become a flood of replies."""
+    if state.limiter is None or state.limiter.check(update.effective_user.id) is Verdict.ALLOW:
+        await update.effective_message.reply_text(text)
+
+
+async def _say_slow_down(update: Update, wait: float) -> None:
+    text = f"You're asking faster than I can answer. Please wait about {max(1, round(wait))} s and ask again."
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet, and say what the bot knows."""
+    """Greet, and say what the bot knows, whatever payload came along.
+
+    Deep-link payloads are checked against Telegram's own alphabet by
+    ``valid_start_payload``; handlers that understand a payload are added before
+    this one, so a payload that reaches here is unknown, stale or forged and
+    gets the ordinary welcome.
+    """
+    if context.args and valid_start_payload(context.args) is None:
+        logger.info("ignored a malformed /start payload in chat=%s", chat_tag(update.effective_chat.id))
+    await send_welcome(update, context)
+
+
+async def send_welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     sources = _state(context).retriever.sources()
     await update.effective_message.reply_html(render_welcome(sources), link_preview_options=_NO_PREVIEW)
 
@@ -65,10 +143,27 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await update.effective_message.reply_html(text, link_preview_options=_NO_PREVIEW)
 
 
+async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the bot keeps about the people who use it: nothing."""
+    await update.effective_message.reply_html(render_privacy(), link_preview_options=_NO_PREVIEW)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION: the way to ask in a group without a mention."""
+    message = update.effective_message
+    text = message.text or ""
+    command = next((e for e in message.entities if e.type == "bot_command" and e.offset == 0), None)
+    await answer_question(update, context, text[command.length :] if command else text.partition(" ")[2])
+
+
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a text message with the passages that answer it."""
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
     message = update.effective_message
-    text = _strip_mention(message.text or "", context.bot.username)
+    text = _clean(raw, context.bot.username)
     if not text:
         await message.reply_text("Send me a question in words, and I'll quote the articles that answer it.")
         return
@@ -100,10 +195,18 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-def _strip_mention(text: str, username: str | None) -> str:
+def _clean(text: str, username: str | None) -> str:
+    """The question without the bot's @mention, NUL bytes or surrounding space."""
     if username:
         text = text.replace(f"@{username}", " ")
-    return text.strip()
+    return text.replace("\x00", " ").strip()
+
+
+async def unknown_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any button press no other handler claimed: stale, forged or from an old version of the bot."""
+    query = update.callback_query
+    logger.info("unrecognised button press in chat=%s", chat_tag(update.effective_chat.id if update.effective_chat else None))
+    await query.answer("This button no longer works. Send your question again, or try /help.")
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,55 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
-from bot.config import BotConfig
 from bot.handlers import MAX_QUESTION_CHARS
 from index.search import Retriever
 
 from .botapi import FakeBotAPI, parse_telegram_html
+from .botrun import bot_running
 from .conftest import ROOT
-
-
-@contextlib.contextmanager
-def bot_running(api: FakeBotAPI, retriever: Retriever) -> Iterator[None]:
-    """Run the bot with PTB's own run_polling in a thread, as `python -m bot` does."""
-    app = build_application(BotConfig(token=api.token, api_base_url=api.base_url), retriever)
-    loop = asyncio.new_event_loop()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        app.run_polling(stop_signals=None, poll_interval=0.0, timeout=1, close_loop=False)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        api.wait_for(lambda: any(m == "setMyCommands" for m, _ in api.calls))
-        yield
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=15)
-        loop.close()
-    assert not thread.is_alive()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as stand_in:
-        yield stand_in
 
 
 def _reply(api: FakeBotAPI, message_id: int) -> dict:
@@ -78,7 +45,7 @@ def test_bot_registers_its_commands(api: FakeBotAPI, fake_retriever: Retriever):
     with bot_running(api, fake_retriever):
         pass
     [params] = [p for m, p in api.calls if m == "setMyCommands"]
-    assert [c["command"] for c in params["commands"]] == ["start", "help", "sources"]
+    assert [c["command"] for c in params["commands"]] == ["start", "help", "sources", "ask", "privacy"]
 
 
 @pytest.mark.parametrize(
