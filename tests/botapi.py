@@ -227,7 +227,7 @@ class FakeBotAPI:
                 if result:
                     return result
                 self._cond.wait(0.05)
-        raise AssertionError(f"timed out after {timeout} s; sent so far: {[m.get('text', '')[:80] for m in self.sent]}")
+        raise AssertionError(f"timed out after {timeout} s; last sent: {[m.get('text', '')[:80] for m in self.sent[-5:]]}")
 
     # -- the API ----------------------------------------------------------------
     def _message(self, chat_id: int, chat_type: str, sender: dict[str, Any], **fields: Any) -> dict[str, Any]:
