@@ -89,6 +89,8 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))
+    # Whatever else arrives as a new message (an empty text, a poll, a dice) still gets a hint.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, handlers.nothing_to_answer))
     # Buttons with their own meaning get handlers added before this catch-all.
     app.add_handler(CallbackQueryHandler(handlers.unknown_callback))
     app.add_error_handler(handlers.on_error)

@@ -30,7 +30,7 @@ from .render import render_answer, render_help, render_privacy, render_sources, 
 
 __all__ = [
     "BotState", "MAX_QUESTION_CHARS", "gate", "start", "help_command", "sources_command", "privacy_command",
-    "ask_command", "question", "unknown_callback", "unsupported", "unknown_command", "on_error",
+    "ask_command", "question", "unknown_callback", "unsupported", "nothing_to_answer", "unknown_command", "on_error",
 ]
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
     message = update.effective_message
     text = _clean(raw, context.bot.username)
     if not text:
-        await message.reply_text("Send me a question in words, and I'll quote the articles that answer it.")
+        await nothing_to_answer(update, context)
         return
     if len(text) > MAX_QUESTION_CHARS:
         await message.reply_text(
@@ -212,6 +212,11 @@ async def unknown_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and other media: say what works instead."""
     await update.effective_message.reply_text("I can only read text. Please type your question.")
+
+
+async def nothing_to_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An empty question, or a kind of message that holds none."""
+    await update.effective_message.reply_text("Send me a question in words, and I'll quote the articles that answer it.")
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
