@@ -25,10 +25,12 @@ from index.reload import ReloadingRetriever
 from index.search import Retriever
 
 from . import handlers
+from .gate import gate
 from .access import AccessPolicy
 from .config import BotConfig
 from .ratelimit import RateLimiter
 from .redact import protect_token
+from .state import BotState
 
 __all__ = ["COMMANDS", "build_application", "polling_options", "run"]
 
@@ -71,7 +73,7 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
     app = builder.build()
-    app.bot_data["state"] = handlers.BotState(
+    app.bot_data["state"] = BotState(
         retriever=retriever,
         answer_passages=config.answer_passages,
         access=AccessPolicy(config.allowed_user_ids, config.allow_groups),
@@ -80,7 +82,7 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.bot_data["workers"] = config.search_workers
     app.bot_data["reload_seconds"] = config.reload_seconds
 
-    app.add_handler(TypeHandler(Update, handlers.gate), group=-1)
+    app.add_handler(TypeHandler(Update, gate), group=-1)
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("sources", handlers.sources_command))
@@ -102,6 +104,7 @@ async def _post_init(app: Application) -> None:
     # questions queues instead of oversubscribing the CPU.
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=app.bot_data["workers"], thread_name_prefix="search"))
+    await _warm_up(app.bot_data["state"].retriever, app.bot_data["workers"])
     try:
         await app.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:  # the command menu is a convenience; answering is what matters
@@ -112,12 +115,27 @@ async def _post_init(app: Application) -> None:
     logger.info("bot @%s is ready", app.bot.username)
 
 
+async def _warm_up(retriever: Retriever, workers: int) -> None:
+    """Ask a question of the longest allowed size on every search thread before serving.
+
+    The model's first inferences allocate its working memory (about 70 MiB with
+    MiniLM, most of it on the first question, the rest on the first long one):
+    paid here, it costs no user a slow first answer and the bot's memory is
+    flat from the moment it is ready.
+    """
+    longest = ("warm up " * handlers.MAX_QUESTION_CHARS)[: handlers.MAX_QUESTION_CHARS]
+    await asyncio.gather(*(asyncio.to_thread(retriever.search, longest, 1) for _ in range(workers)))
+
+
 def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.AbstractEventLoop) -> None:
     """Reload on SIGHUP, and when a rebuilt index is published (polled every INDEX_RELOAD_SECONDS)."""
 
     async def reload() -> None:
         # Loading reads and hashes files: off the event loop, so questions keep flowing meanwhile.
-        await asyncio.to_thread(retriever.reload)
+        try:
+            await asyncio.to_thread(retriever.reload)
+        except Exception:  # a bug here must not end the watching, nor the serving
+            logger.exception("index reload failed unexpectedly; still serving the previous index")
 
     def on_sighup() -> None:
         logger.info("SIGHUP: reloading the index")

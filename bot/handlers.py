@@ -1,35 +1,29 @@
-"""Telegram handlers: the gate, commands, questions, buttons, other content, errors.
+"""Telegram handlers: commands, questions, buttons, other content, errors.
 
 Privacy: nothing a user writes, and no name, is ever logged. Chats appear in
 logs only as a salted hash that changes with every start of the bot.
 
-Every update passes ``gate`` first (handler group -1): it leaves groups when
-groups are not allowed, turns away users outside ALLOWED_USER_IDS, ignores
-group chatter not addressed to the bot, and applies the per-user rate limit.
+Every update has passed ``bot.gate`` first: these handlers only see what is
+theirs to answer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import secrets
 import time
-from dataclasses import dataclass
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
-from index.search import Retriever
-
-from .access import AccessPolicy, addressed_to_bot, is_group, valid_start_payload
-from .ratelimit import RateLimiter, Verdict
+from .access import valid_start_payload
 from .render import render_answer, render_help, render_privacy, render_sources, render_welcome
+from .state import chat_tag, state_of
 
 __all__ = [
-    "BotState", "MAX_QUESTION_CHARS", "gate", "start", "help_command", "sources_command", "privacy_command",
+    "MAX_QUESTION_CHARS", "start", "help_command", "sources_command", "privacy_command",
     "ask_command", "question", "unknown_callback", "unsupported", "nothing_to_answer", "unknown_command", "on_error",
 ]
 
@@ -37,81 +31,6 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_SALT = secrets.token_bytes(16)
-
-
-@dataclass
-class BotState:
-    """What every handler needs, kept in ``application.bot_data["state"]``."""
-
-    retriever: Retriever
-    answer_passages: int = 3
-    access: AccessPolicy = AccessPolicy()
-    limiter: RateLimiter | None = None
-
-
-def chat_tag(chat_id: int | None) -> str:
-    """A log-safe stand-in for a chat id: stable within one run, meaningless outside it."""
-    return hashlib.sha256(_SALT + str(chat_id).encode()).hexdigest()[:10]
-
-
-def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    return context.application.bot_data["state"]
-
-
-async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler; stops the update when it is not ours to answer."""
-    state = _state(context)
-    chat = update.effective_chat
-    message = update.message
-    if chat is not None and is_group(chat.type):
-        if not state.access.allow_groups:
-            logger.info("leaving group chat=%s (ALLOW_GROUPS=false)", chat_tag(chat.id))
-            try:
-                await context.bot.leave_chat(chat.id)
-            except TelegramError:
-                logger.warning("could not leave group chat=%s", chat_tag(chat.id))
-            raise ApplicationHandlerStop
-        if update.callback_query is None and (
-            message is None or not addressed_to_bot(message, context.bot.id, context.bot.username)
-        ):
-            raise ApplicationHandlerStop  # the group's own conversation, or an edit, or a membership change
-    user = update.effective_user
-    if user is None:
-        if update.message or update.callback_query:
-            raise ApplicationHandlerStop  # sent on behalf of a channel or anonymous admin: no one to limit
-        return
-    if not state.access.user_allowed(user.id):
-        logger.info("refused a user outside ALLOWED_USER_IDS in chat=%s", chat_tag(chat.id if chat else None))
-        if chat is not None and chat.type == ChatType.PRIVATE and message is not None:
-            await _limited_reply(update, state, "Sorry, this bot only answers the people it was set up for.")
-        elif update.callback_query is not None:
-            await update.callback_query.answer()
-        raise ApplicationHandlerStop
-    if state.limiter is not None and (message is not None or update.callback_query is not None):
-        verdict = state.limiter.check(user.id)
-        if verdict is Verdict.ALLOW:
-            return
-        if verdict is Verdict.WARN:
-            logger.info("rate limit reached in chat=%s", chat_tag(chat.id if chat else None))
-            await _say_slow_down(update, state.limiter.retry_in(user.id))
-        elif update.callback_query is not None:
-            await update.callback_query.answer()  # a spinner that never stops looks broken
-        raise ApplicationHandlerStop
-
-
-async def _limited_reply(update: Update, state: BotState, text: str) -> None:
-    """Reply unless this user is flooding: even refusals must not become a flood of replies."""
-    if state.limiter is None or state.limiter.check(update.effective_user.id) is Verdict.ALLOW:
-        await update.effective_message.reply_text(text)
-
-
-async def _say_slow_down(update: Update, wait: float) -> None:
-    text = f"You're asking faster than I can answer. Please wait about {max(1, round(wait))} s and ask again."
-    if update.callback_query is not None:
-        await update.callback_query.answer(text)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,7 +47,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    sources = _state(context).retriever.sources()
+    sources = state_of(context).retriever.sources()
     await update.effective_message.reply_html(render_welcome(sources), link_preview_options=_NO_PREVIEW)
 
 
@@ -139,7 +58,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the articles with links to the originals."""
-    for text in render_sources(_state(context).retriever.sources()):
+    for text in render_sources(state_of(context).retriever.sources()):
         await update.effective_message.reply_html(text, link_preview_options=_NO_PREVIEW)
 
 
@@ -173,7 +92,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
             f"{MAX_QUESTION_CHARS} characters."
         )
         return
-    state = _state(context)
+    state = state_of(context)
     started = time.perf_counter()
     try:
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)

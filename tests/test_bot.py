@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -159,3 +160,17 @@ def test_bot_process_with_rejected_token_exits_with_a_clear_message(real_index_d
     assert done.returncode == 1
     assert "rejected TELEGRAM_BOT_TOKEN" in done.stderr
     assert wrong.split(":")[1] not in done.stdout + done.stderr
+
+
+def test_bot_process_refuses_to_start_on_a_damaged_index(real_index_dir: Path, tmp_path: Path):
+    damaged = tmp_path / "idx"
+    shutil.copytree(real_index_dir, damaged, symlinks=True)
+    vectors = (damaged / "current").resolve() / "sentences.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-10])
+    with FakeBotAPI() as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": str(damaged)}
+        done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "sentences.faiss is damaged" in done.stderr and "python -m index build" in done.stderr
+    assert api.calls == []  # refused before it ever spoke to Telegram
