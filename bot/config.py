@@ -14,7 +14,7 @@
 | INDEX_RELOAD_SECONDS   | 5         | how often to look for a rebuilt index; 0: only on SIGHUP         |
 | TELEGRAM_MAX_SENDS_PER_SECOND | 30 | requests per second to Telegram overall (its flood limit)    |
 
-The index settings (INDEX_DIR, EMBEDDING_MODEL, MIN_SCORE, CORPUS_DIR) are read by ``index.config``.
+The index settings (INDEX_DIR, EMBEDDING_MODEL, MIN_CONFIDENCE, CORPUS_DIR) are read by ``index.config``.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from .chunking import ChunkSettings, chunk_corpus
 from .corpus import corpus_fingerprint, load_corpus
 from .embedding import Embedder
 from .errors import QAError
+from .lexical import LexicalIndex
 from .models import Document
 from .store import read_manifest, write_index
 
@@ -64,6 +65,8 @@ def build_index(
     texts = {d.doc_id: d.text for d in documents}
     sentences = [texts[c.doc_id][s.start : s.end] for c in chunks for s in c.sentences]
     show = sys.stderr.isatty() if progress is None else progress
+    chunk_lexical = LexicalIndex.build([c.text for c in chunks])
+    sentence_lexical = LexicalIndex.build(sentences)
     vectors = encode_in_batches(embedder, [c.text for c in chunks] + sentences, batch_size=batch_size, progress=show)
     manifest = {
         "model": embedder.name,
@@ -80,6 +83,8 @@ def build_index(
         chunks=chunks,
         chunk_vectors=vectors[: len(chunks)],
         sentence_vectors=vectors[len(chunks) :],
+        chunk_lexical=chunk_lexical,
+        sentence_lexical=sentence_lexical,
         manifest=manifest,
     )
     report = BuildReport(path, len(documents), len(chunks), len(sentences), time.perf_counter() - started)

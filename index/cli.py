@@ -50,8 +50,15 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
     search.set_defaults(run=_search)
 
-    evaluate = verbs.add_parser("eval", help="score retrieval on a question file (JSON lines with gold phrases)")
-    evaluate.add_argument("file", type=Path)
+    evaluate = verbs.add_parser(
+        "eval", help="score retrieval on a question file against the BM25 and dense baselines",
+        description="Score ours, plain BM25 and dense-only retrieval side by side on the same passages.",
+    )
+    evaluate.add_argument("file", type=Path, nargs="?", help="question file (JSON lines with gold phrases)")
+    evaluate.add_argument("--squad", type=Path, metavar="FILE",
+                          help="instead, a SQuAD 2.0 JSON file: each paragraph is indexed as an article")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="also print the decline threshold that best separates answerable and absent questions")
     _add_query_options(evaluate, config)
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(run=_eval)
@@ -89,12 +96,12 @@ def _build(args: argparse.Namespace, config: IndexConfig) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, config: IndexConfig):
+def _open(args: argparse.Namespace, config: IndexConfig, embedder=None):
     from dataclasses import replace
 
     from .pipeline import open_retriever
 
-    return open_retriever(replace(config, index_dir=args.index, model=args.model))
+    return open_retriever(replace(config, index_dir=args.index, model=args.model), embedder)
 
 
 def _search(args: argparse.Namespace, config: IndexConfig) -> int:
@@ -125,20 +132,108 @@ def _open_text(path: str):
 
 
 def _eval(args: argparse.Namespace, config: IndexConfig) -> int:
-    from .evaluate import evaluate, load_questions
+    from .evaluate import calibrate, load_questions
 
-    questions = load_questions(args.file)
-    report = evaluate(_open(args, config), questions, top_k=args.top_k)
-    figures = report.as_dict()
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return 0
-    print(f"answerable questions: {report.answerable}")
-    for k in report.hits:
-        print(f"  hit@{k}: {report.hit_at(k):.3f}")
-    print(f"  MRR:   {report.mrr:.3f}")
-    print(f"  wrongly declined: {report.wrongly_declined}")
-    print(f"absent questions: {report.absent}, declined: {report.absent_declined}")
-    if report.misses:
-        print(f"no passage in the top {max(args.top_k, 5)}: {', '.join(report.misses)}")
+    if bool(args.file) == bool(args.squad):
+        raise QAError("Give either a question FILE or --squad FILE.")
+    if args.squad:
+        return _eval_squad(args, config)
+    questions = load_questions(args.file)  # a bad file should fail before the model loads
+    reports = _compare(_open(args, config), questions, args.top_k)
+    ours = reports["ours"]
+    extra = {}
+    if args.calibrate:
+        found = calibrate(ours.confidences)
+        extra["calibration"] = found and {"threshold": found.threshold, "errors": found.errors, "margin": found.margin}
+    _print_eval(args, reports, extra)
     return 0
+
+
+# The plain baselines first, ours last: the same passages, ranked three ways.
+SYSTEMS = (("bm25", "bm25"), ("dense", "dense"), ("ours", "hybrid"))
+
+
+def _with_questions(retriever, questions):
+    """The same retriever, with every question encoded up front in batches."""
+    from .evaluate import QuestionVectors
+    from .search import IndexRetriever
+
+    return IndexRetriever(retriever.index, QuestionVectors(retriever.embedder, [q.question for q in questions]), retriever.settings)
+
+
+def _compare(retriever, questions, top_k: int) -> dict:
+    from .evaluate import evaluate
+
+    retriever = _with_questions(retriever, questions)
+    return {name: evaluate(retriever.with_settings(mode=mode), questions, top_k=top_k) for name, mode in SYSTEMS}
+
+
+def _eval_squad(args: argparse.Namespace, config: IndexConfig) -> int:
+    import tempfile
+
+    from .build import build_index
+    from .embedding import load_embedder
+    from .search import IndexRetriever
+    from .squad import write_squad_corpus
+    from .store import load_index
+
+    with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
+        corpus, out = Path(tmp) / "corpus", Path(tmp) / "index"
+        questions = write_squad_corpus(args.squad, corpus)
+        embedder = load_embedder(args.model)
+        build_index(corpus, out, embedder, progress=False)
+        reports = _compare(IndexRetriever(load_index(out), embedder, config.search_settings), questions, args.top_k)
+    extra = {}
+    # None of these questions is about our own articles, so our index should decline them all.
+    asked = [q for q in questions if not q.absent]
+    try:
+        own = _with_questions(_open(args, config, embedder), asked)
+    except QAError as exc:
+        print(f"(not asking our own index: {exc})", file=sys.stderr)
+    else:
+        declined = sum(not own.search(q.question, top_k=1).answered for q in asked)
+        extra["off_corpus"] = {"index": str(args.index), "asked": len(asked), "declined": declined}
+    _print_eval(args, reports, extra)
+    return 0
+
+
+def _print_eval(args: argparse.Namespace, reports: dict, extra: dict) -> None:
+    ours, bm25 = reports["ours"], reports["bm25"]
+    if args.json:
+        print(json.dumps({"systems": {name: r.as_dict() for name, r in reports.items()}, **extra}, indent=2))
+        return
+    print(f"{ours.answerable} answerable and {ours.absent} absent questions; a hit is a passage that answers.\n")
+    print(f"{'':8}{'hit@1':>7}{'hit@3':>7}{'hit@5':>7}{'MRR':>7}   {'absent declined':>15}   {'answerable declined':>19}")
+    for name, r in reports.items():
+        print(
+            f"{name:8}{r.hit_at(1):7.3f}{r.hit_at(3):7.3f}{r.hit_at(5):7.3f}{r.mrr:7.3f}"
+            f"   {f'{r.absent_declined}/{r.absent}':>15}   {f'{r.wrongly_declined}/{r.answerable}':>19}"
+        )
+    print("\nours ÷ bm25:  " + "  ".join(
+        f"{label} ×{mine / base:.2f}" if base else f"{label} n/a"
+        for label, mine, base in (("hit@1", ours.hit_at(1), bm25.hit_at(1)), ("hit@5", ours.hit_at(5), bm25.hit_at(5)), ("MRR", ours.mrr, bm25.mrr))
+    ))
+    print("\nours, by kind of question:")
+    print(f"  {'kind':12}{'n':>5}{'hit@1':>7}{'hit@5':>7}{'MRR':>7}{'declined':>10}")
+    for kind, t in sorted(ours.kinds.items()):
+        n = t.answerable + t.absent
+        declined = t.absent_declined + t.wrongly_declined
+        figures = f"{t.hit_at(1):7.3f}{t.hit_at(5):7.3f}{t.mrr:7.3f}" if t.answerable else f"{'':21}"
+        print(f"  {kind:12}{n:5d}{figures}{f'{declined}/{n}':>10}")
+    p, r = ours.abstention_precision, ours.abstention_recall
+    print(
+        "\ndeclining, where declining an absent question is right: "
+        f"precision {'n/a' if p is None else f'{p:.3f}'}, recall {'n/a' if r is None else f'{r:.3f}'}"
+    )
+    if ours.misses:
+        print(f"ours found nothing in the top {args.top_k} for: {', '.join(ours.misses)}")
+    if (off := extra.get("off_corpus")) is not None:
+        print(f"\nasked of the index at {off['index']}, which is about other things: "
+              f"{off['declined']}/{off['asked']} declined")
+    if "calibration" in extra:
+        c = extra["calibration"]
+        if c is None:
+            print("\ncalibration needs both answerable and absent questions")
+        else:
+            print(f"\ncalibration: MIN_CONFIDENCE={c['threshold']} decides {c['errors']} question(s) wrongly, "
+                  f"margin {c['margin']} to the nearest question")

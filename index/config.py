@@ -5,7 +5,7 @@
 | CORPUS_DIR        | seeds               | folder of .txt/.md articles and sources.toml       |
 | INDEX_DIR         | .index              | where builds are written and read                  |
 | EMBEDDING_MODEL   | all-MiniLM-L6-v2    | sentence-transformers model name or local folder   |
-| MIN_SCORE         | 0.25                | below this best-match score, a question is declined |
+| MIN_CONFIDENCE    | 0.48                | below this confidence, a question is declined      |
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class IndexConfig:
     corpus_dir: Path = Path("seeds")
     index_dir: Path = Path(".index")
     model: str = DEFAULT_MODEL
-    min_score: float = SearchSettings.min_score
+    min_confidence: float = SearchSettings.min_confidence
 
     @classmethod
     def from_env(cls) -> IndexConfig:
@@ -35,12 +35,12 @@ class IndexConfig:
             corpus_dir=Path(env.get("CORPUS_DIR") or cls.corpus_dir),
             index_dir=Path(env.get("INDEX_DIR") or cls.index_dir),
             model=env.get("EMBEDDING_MODEL") or cls.model,
-            min_score=_float(env, "MIN_SCORE", cls.min_score),
+            min_confidence=_float(env, "MIN_CONFIDENCE", cls.min_confidence),
         )
 
     @property
     def search_settings(self) -> SearchSettings:
-        return SearchSettings(min_score=self.min_score)
+        return SearchSettings(min_confidence=self.min_confidence)
 
 
 def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:

@@ -16,13 +16,20 @@ CLOSEST = "The closest passage, which may not answer it:"
 
 
 def passage_to_json(passage: Passage) -> dict[str, Any]:
-    return {**asdict(passage), "location": passage.location}
+    fields = {k: v for k, v in asdict(passage).items() if k != "corroborations"}
+    return {
+        **fields,
+        "location": passage.location,
+        # Passages of other articles reporting the same thing; shown as "also reported by".
+        "corroborations": [passage_to_json(p) for p in passage.corroborations],
+    }
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
         "answered": answer.answered,
+        "confidence": answer.confidence,
         "passages": [passage_to_json(p) for p in answer.passages],
     }
 
@@ -69,6 +76,10 @@ def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
         if para.strip()
     )
     lines.append(body.replace("\x01", bold[0]).replace("\x02", bold[1]))
+    for other in p.corroborations:
+        lines.append(f"    also reported by: {source_label(other.title, other.publisher)} ({other.location})")
+        if other.url:
+            lines.append(f"      {other.url}")
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ import logging
 __all__ = ["setup_logging"]
 
 # Libraries whose INFO output is noise to operators (and, for httpx, URLs that may hold secrets).
-_NOISY = ("faiss", "sentence_transformers", "transformers", "huggingface_hub", "httpx", "httpcore")
+_NOISY = ("bm25s", "faiss", "sentence_transformers", "transformers", "huggingface_hub", "httpx", "httpcore")
 
 
 def setup_logging(level: int | str, fmt: str = "%(levelname)s %(name)s: %(message)s") -> None:

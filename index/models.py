@@ -86,6 +86,7 @@ class Answer:
     question: str
     answered: bool  # false when the corpus does not cover the question
     passages: list[Passage] = field(default_factory=list)
+    confidence: float = 0.0  # what `answered` was decided on; comparable across questions
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,31 @@
 """Question → ranked passages, and whether the corpus answers the question at all.
 
-Retrieval is small-to-big: every sentence is embedded on its own as well as
-inside its passage, so a single sentence that answers the question lifts the
+Ranking is hybrid and small-to-big. Four signals are read for every candidate
+passage: the cosine of the question with the whole passage and with its best
+sentence, and BM25 of the passage and of its best sentence. Each signal is
+min-max normalised over the candidates, then they are blended with fixed weights,
+so one sentence that matches the question in meaning or in rare words lifts the
 passage that holds it, and that sentence becomes the highlight.
+
+Whether to answer at all is a separate, absolute judgement: see ``confidence``.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
 
 import numpy as np
 
 from .embedding import Embedder
+from .lexical import words as content_words
 from .models import Answer, Passage, SourceInfo
 from .store import StoredIndex
 
-__all__ = ["Retriever", "IndexRetriever", "SearchSettings"]
+__all__ = ["Retriever", "IndexRetriever", "SearchSettings", "Mode"]
+
+Mode = Literal["hybrid", "dense", "bm25"]
 
 
 class Retriever(Protocol):
@@ -30,17 +38,37 @@ class Retriever(Protocol):
 
 @dataclass(frozen=True)
 class SearchSettings:
-    # Below this cosine similarity between the question and the best passage or
-    # sentence, the corpus is taken not to cover the question.
-    min_score: float = 0.25
-    # Share of a passage's score that comes from its best sentence; the rest from the whole passage.
-    sentence_weight: float = 0.5
-    # How many passages and sentences the vector search proposes before re-scoring.
-    candidates: int = 40
+    # "dense" and "bm25" rank by the passage's cosine or BM25 alone: the plain
+    # baselines that `index eval` measures the hybrid against.
+    mode: Mode = "hybrid"
+    # Share of the blended score that comes from BM25; the rest from the vectors.
+    # Chosen on the development questions (see README, "Retrieval").
+    lexical_weight: float = 0.3
+    # Share of each signal that comes from the passage's best sentence; the rest from the whole passage.
+    sentence_weight: float = 0.7
+    # The corpus is taken to answer a question when confidence reaches this; chosen
+    # on the development questions with `index eval --calibrate`.
+    min_confidence: float = 0.48
+    # How many passages and sentences each of the four searches proposes. The blend is
+    # normalised over this pool, so too small a pool squeezes the scores together.
+    candidates: int = 100
+    # Two highlighted sentences from different articles report the same thing when
+    # their cosine and their share of content words both reach these.
+    same_fact_cosine: float = 0.8
+    same_fact_words: float = 0.3
+
+
+@dataclass
+class _Candidate:
+    row: int
+    signals: np.ndarray  # passage cosine, best sentence cosine, passage BM25, best sentence BM25
+    best: int  # index within the passage of the sentence that answers best
+    best_cosine: float
+    score: float = 0.0
 
 
 class IndexRetriever:
-    """Dense retrieval over a loaded index. Safe to call from several threads."""
+    """Hybrid retrieval over a loaded index. Safe to call from several threads."""
 
     def __init__(self, index: StoredIndex, embedder: Embedder, settings: SearchSettings = SearchSettings()) -> None:
         self.index = index
@@ -52,6 +80,10 @@ class IndexRetriever:
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
 
+    def with_settings(self, **changes) -> IndexRetriever:
+        """The same index and model with other settings, e.g. a baseline mode."""
+        return IndexRetriever(self.index, self.embedder, replace(self.settings, **changes))
+
     def sources(self) -> list[SourceInfo]:
         return list(self._sources)
 
@@ -61,48 +93,113 @@ class IndexRetriever:
             return Answer(question=question, answered=False)
         with self._encode_lock:
             query = self.embedder.encode([question])[0]
-        rows, chunk_scores, sentence_scores = self._candidates(query, max(self.settings.candidates, top_k))
-        scored = []
-        for row in rows:
-            sentences = sentence_scores[row]
-            best = int(np.argmax(sentences))
-            w = self.settings.sentence_weight
-            score = w * float(sentences[best]) + (1 - w) * chunk_scores[row]
-            scored.append((score, row, best))
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        passages = [self._passage(rank, score, row, best) for rank, (score, row, best) in enumerate(scored[:top_k], 1)]
-        answered = bool(passages) and passages[0].score >= self.settings.min_score
-        return Answer(question=question, answered=answered, passages=passages)
+        words = content_words(question)
+        candidates = self._candidates(query, words, max(self.settings.candidates, top_k))
+        self._rank(candidates)
+        kept = self._group_same_facts(candidates, query, top_k)
+        passages = [self._passage(rank, c, others) for rank, (c, others) in enumerate(kept, 1)]
+        confidence = self.confidence(words, candidates[0]) if candidates else 0.0
+        answered = confidence >= self.settings.min_confidence
+        return Answer(question=question, answered=answered, passages=passages, confidence=round(confidence, 4))
 
-    def _candidates(self, query: np.ndarray, k: int) -> tuple[list[int], dict[int, float], dict[int, np.ndarray]]:
-        """Passages proposed by either vector index, with their passage and per-sentence scores."""
+    def confidence(self, words: list[str], top: _Candidate) -> float:
+        """How surely the corpus answers: the best sentence's cosine plus the share of the
+        question's telling words that the top passage contains.
+
+        Both are absolute, unlike the blended ranking score: a question about
+        something the articles never mention is far from every sentence in meaning
+        and finds few of its rarer words anywhere.
+        """
+        chunk = self.index.chunks[top.row]
+        return top.best_cosine + self.index.chunk_lexical.coverage(words, content_words(chunk.text))
+
+    def _candidates(self, query: np.ndarray, words: list[str], k: int) -> list[_Candidate]:
+        """Passages proposed by any of the four searches, with all four signals read for each."""
         idx = self.index
         q = query.reshape(1, -1)
-        k_chunks = min(k, idx.chunk_vectors.ntotal)
-        k_sentences = min(k, idx.sentence_vectors.ntotal)
-        c_scores, c_rows = idx.chunk_vectors.search(q, k_chunks)
-        _, s_rows = idx.sentence_vectors.search(q, k_sentences)
-        rows = sorted({int(r) for r in c_rows[0] if r >= 0} | {int(idx.sentence_owner[r]) for r in s_rows[0] if r >= 0})
-        chunk_scores = {int(r): float(s) for r, s in zip(c_rows[0], c_scores[0]) if r >= 0}
-        missing = [r for r in rows if r not in chunk_scores]
-        if missing:
-            vectors = idx.chunk_vectors.reconstruct_batch(np.array(missing, dtype=np.int64))
-            chunk_scores.update(zip(missing, (vectors @ query).tolist()))
-        sentence_scores = {}
-        for r in rows:
-            first = int(idx.chunk_first_sentence[r])
-            ids = np.arange(first, first + len(idx.chunks[r].sentences), dtype=np.int64)
-            sentence_scores[r] = idx.sentence_vectors.reconstruct_batch(ids) @ query
-        return rows, chunk_scores, sentence_scores
+        c_scores, c_rows = idx.chunk_vectors.search(q, min(k, idx.chunk_vectors.ntotal))
+        _, s_rows = idx.sentence_vectors.search(q, min(k, idx.sentence_vectors.ntotal))
+        chunk_bm25 = idx.chunk_lexical.scores(words)
+        sentence_bm25 = idx.sentence_lexical.scores(words)
+        rows = {int(r) for r in c_rows[0] if r >= 0}
+        rows |= {int(idx.sentence_owner[r]) for r in s_rows[0] if r >= 0}
+        rows |= {int(r) for r in _top_positive(chunk_bm25, k)}
+        rows |= {int(idx.sentence_owner[r]) for r in _top_positive(sentence_bm25, k)}
+        ordered = sorted(rows)
+        chunk_cosines = idx.chunk_vectors.reconstruct_batch(np.array(ordered, dtype=np.int64)) @ query
+        candidates = []
+        for row, chunk_cosine in zip(ordered, chunk_cosines.tolist()):
+            first = int(idx.chunk_first_sentence[row])
+            n = len(idx.chunks[row].sentences)
+            cosines = idx.sentence_vectors.reconstruct_batch(np.arange(first, first + n, dtype=np.int64)) @ query
+            bm25 = sentence_bm25[first : first + n]
+            best = _best_sentence(cosines, bm25, self.settings.lexical_weight)
+            signals = np.array([chunk_cosine, cosines.max(), chunk_bm25[row], bm25.max()], dtype=np.float64)
+            candidates.append(_Candidate(row, signals, best, float(cosines[best])))
+        return candidates
 
-    def _passage(self, rank: int, score: float, row: int, best: int) -> Passage:
-        chunk = self.index.chunks[row]
+    def _rank(self, candidates: list[_Candidate]) -> None:
+        """Score and sort the candidates, best first; ties keep corpus order."""
+        if not candidates:
+            return
+        s = self.settings
+        signals = np.stack([c.signals for c in candidates])
+        if s.mode == "dense":
+            scores = signals[:, 0]
+        elif s.mode == "bm25":
+            scores = signals[:, 2]
+        else:
+            n = _min_max(signals)
+            dense = s.sentence_weight * n[:, 1] + (1 - s.sentence_weight) * n[:, 0]
+            lexical = s.sentence_weight * n[:, 3] + (1 - s.sentence_weight) * n[:, 2]
+            scores = s.lexical_weight * lexical + (1 - s.lexical_weight) * dense
+        for c, score in zip(candidates, scores.tolist()):
+            c.score = score
+        candidates.sort(key=lambda c: (-c.score, c.row))
+
+    def _group_same_facts(
+        self, ranked: list[_Candidate], query: np.ndarray, top_k: int
+    ) -> list[tuple[_Candidate, list[_Candidate]]]:
+        """The top passages, each with the lower-ranked passages of other articles that
+        report the same thing, so the answer shows a fact once and names every source."""
+        kept: list[tuple[_Candidate, list[_Candidate]]] = []
+        highlights: list[tuple[np.ndarray, set[str]]] = []
+        for c in ranked:
+            vector, words = self._highlight_signature(c)
+            doc = self.index.chunks[c.row].doc_id
+            for (head, others), (head_vector, head_words) in zip(kept, highlights):
+                seen = {self.index.chunks[x.row].doc_id for x in (head, *others)}
+                if doc not in seen and self._same_fact(vector, words, head_vector, head_words):
+                    others.append(c)
+                    break
+            else:
+                if len(kept) < top_k:
+                    kept.append((c, []))
+                    highlights.append((vector, words))
+        return kept
+
+    def _highlight_signature(self, c: _Candidate) -> tuple[np.ndarray, set[str]]:
+        sentence = int(self.index.chunk_first_sentence[c.row]) + c.best
+        vector = self.index.sentence_vectors.reconstruct(sentence)
+        chunk = self.index.chunks[c.row]
+        span = chunk.sentences[c.best]
+        text = chunk.text[span.start - chunk.start : span.end - chunk.start]
+        return vector, set(content_words(text))
+
+    def _same_fact(self, a: np.ndarray, a_words: set[str], b: np.ndarray, b_words: set[str]) -> bool:
+        if float(a @ b) < self.settings.same_fact_cosine or not a_words or not b_words:
+            return False
+        shared = 2 * len(a_words & b_words) / (len(a_words) + len(b_words))
+        return shared >= self.settings.same_fact_words
+
+    def _passage(self, rank: int, c: _Candidate, others: list[_Candidate] = ()) -> Passage:
+        chunk = self.index.chunks[c.row]
         source = self.index.documents[chunk.doc_id].source
-        span = chunk.sentences[best]
+        span = chunk.sentences[c.best]
         offset = chunk.start
         return Passage(
             rank=rank,
-            score=round(score, 4),
+            score=round(c.score, 4),
             doc_id=chunk.doc_id,
             title=source.title,
             publisher=source.publisher,
@@ -116,5 +213,34 @@ class IndexRetriever:
             paragraph_first=chunk.paragraph_first,
             paragraph_last=chunk.paragraph_last,
             paragraph_count=chunk.paragraph_count,
+            corroborations=tuple(self._passage(rank, o) for o in others),
         )
 
+
+def _top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores above zero (BM25 is zero where no question word occurs)."""
+    k = min(k, len(scores))
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[scores[top] > 0]
+
+
+def _min_max(x: np.ndarray) -> np.ndarray:
+    """Each column scaled to [0, 1] over the candidates; a constant column becomes 0."""
+    low = x.min(axis=0)
+    span = x.max(axis=0) - low
+    return np.divide(x - low, span, out=np.zeros_like(x), where=span > 0)
+
+
+def _best_sentence(cosines: np.ndarray, bm25: np.ndarray, lexical_weight: float) -> int:
+    """The sentence that best answers, by the same blend as passages, scaled within the passage."""
+    if len(cosines) == 1:
+        return 0
+    blended = (1 - lexical_weight) * _scaled(cosines) + lexical_weight * _scaled(bm25)
+    return int(np.argmax(blended))
+
+
+def _scaled(x: np.ndarray) -> np.ndarray:
+    low, high = x.min(), x.max()
+    return (x - low) / (high - low) if high > low else np.zeros_like(x)

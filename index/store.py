@@ -8,6 +8,7 @@
         sentences.faiss                one unit vector per sentence, passages' sentences in order
         chunks.jsonl                   passage text, offsets and sentence spans
         documents.json                 each article's source metadata
+        bm25_chunks/, bm25_sentences/  BM25 sparse indexes (bm25s: .npy arrays and JSON)
 
 A build is written beside the live one and published by replacing the
 ``current`` symlink, a single rename: a crash, Ctrl-C or kill at any point
@@ -30,18 +31,22 @@ import faiss
 import numpy as np
 
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from .lexical import LexicalIndex
 from .models import Chunk, Document, Source, Span
 
 __all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build", "verify_build"]
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 indexes beside the vectors
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
+CHUNK_LEXICAL = "bm25_chunks"
+SENTENCE_LEXICAL = "bm25_sentences"
+# Files every build has; the manifest also lists (and checks) each file of the BM25 folders.
 DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
 _KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
 _HASH_BLOCK = 1 << 20
@@ -64,6 +69,8 @@ class StoredIndex:
     sentence_vectors: faiss.Index
     sentence_owner: np.ndarray  # sentence row → chunk row
     chunk_first_sentence: np.ndarray  # chunk row → its first sentence row
+    chunk_lexical: LexicalIndex
+    sentence_lexical: LexicalIndex
 
     @property
     def model(self) -> str:
@@ -82,6 +89,8 @@ def write_index(
     chunks: list[Chunk],
     chunk_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    chunk_lexical: LexicalIndex,
+    sentence_lexical: LexicalIndex,
     manifest: dict[str, Any],
 ) -> Path:
     """Write a complete build beside the live one, then publish it. Returns the build folder."""
@@ -95,6 +104,11 @@ def write_index(
 
     _write_faiss(staging / CHUNK_VECTORS, chunk_vectors)
     _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors)
+    for name, lexical in ((CHUNK_LEXICAL, chunk_lexical), (SENTENCE_LEXICAL, sentence_lexical)):
+        (staging / name).mkdir()
+        lexical.save(staging / name)
+        for path in (staging / name).iterdir():
+            _fsync(path)
     _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
     docs = [
@@ -109,7 +123,11 @@ def write_index(
         "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
-        "files": {name: sha256_file(staging / name) for name in DATA_FILES},
+        "files": {
+            path.relative_to(staging).as_posix(): sha256_file(path)
+            for path in sorted(staging.rglob("*"))
+            if path.is_file()
+        },
     }
     # The manifest goes last: a folder without one is never a build.
     _write_text(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -181,18 +199,20 @@ def sha256_file(path: Path) -> str:
 def verify_build(build: Path, manifest: dict[str, Any], index_dir: Path, rebuild: str) -> None:
     """Every data file the manifest lists is present and hashes to what was recorded at build time."""
     files = manifest.get("files")
-    if not isinstance(files, dict) or set(files) != set(DATA_FILES):
+    if not isinstance(files, dict) or not set(DATA_FILES) <= set(files):
         raise IndexCorrupt(
             f"The index manifest {build / MANIFEST} does not list the checksums of {', '.join(DATA_FILES)}. "
             f"Rebuild it with: {rebuild}"
         )
-    for name in DATA_FILES:
+    for name, expected in sorted(files.items()):
         path = build / name
+        if Path(name).is_absolute() or ".." in Path(name).parts:  # a manifest must not point outside its build
+            raise IndexCorrupt(f"The index manifest {build / MANIFEST} lists a file outside the build. Rebuild it with: {rebuild}")
         try:
             actual = sha256_file(path)
         except OSError as exc:
             raise IndexCorrupt(f"The index file {path} cannot be read ({exc.strerror}). Rebuild it with: {rebuild}") from None
-        if actual != files[name]:
+        if actual != expected:
             raise IndexCorrupt(
                 f"The index file {path} is damaged: its checksum differs from the one in {MANIFEST}. "
                 f"Rebuild it with: {rebuild}"
@@ -298,6 +318,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         }
         chunk_vectors = faiss.read_index(str(build / CHUNK_VECTORS))
         sentence_vectors = faiss.read_index(str(build / SENTENCE_VECTORS))
+        chunk_lexical = LexicalIndex.load(build / CHUNK_LEXICAL)
+        sentence_lexical = LexicalIndex.load(build / SENTENCE_LEXICAL)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
@@ -305,7 +327,13 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
     counts = [len(c.sentences) for c in chunks]
     owner = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else np.zeros(0, np.int64)
-    _check_counts(build, manifest, rebuild, chunk_vectors.ntotal, len(chunks), sentence_vectors.ntotal, len(owner))
+    _check_counts(build, manifest, rebuild, {
+        CHUNK_VECTORS: (chunk_vectors.ntotal, "passage vectors", len(chunks), f"passages in {CHUNKS}"),
+        SENTENCE_VECTORS: (sentence_vectors.ntotal, "sentence vectors", len(owner), f"sentences in {CHUNKS}"),
+        CHUNK_LEXICAL: (chunk_lexical.rows, "BM25 passage rows", len(chunks), f"passages in {CHUNKS}"),
+        SENTENCE_LEXICAL: (sentence_lexical.rows, "BM25 sentence rows", len(owner), f"sentences in {CHUNKS}"),
+        CHUNKS: (len(chunks), f"passages in {CHUNKS}", (manifest.get("counts") or {}).get("chunks"), f"passages in {MANIFEST}"),
+    })
     return StoredIndex(
         path=build,
         manifest=manifest,
@@ -315,19 +343,14 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         sentence_vectors=sentence_vectors,
         sentence_owner=owner,
         chunk_first_sentence=first,
+        chunk_lexical=chunk_lexical,
+        sentence_lexical=sentence_lexical,
     )
 
 
-def _check_counts(build: Path, manifest: dict[str, Any], rebuild: str, passage_vectors: int, passages: int,
-                  sentence_vectors: int, sentences: int) -> None:
-    """Vectors and metadata rows must pair up one to one, and agree with the manifest's counts."""
-    counts = manifest.get("counts") or {}
-    checks = (
-        (CHUNK_VECTORS, passage_vectors, "passage vectors", passages, f"passages in {CHUNKS}"),
-        (SENTENCE_VECTORS, sentence_vectors, "sentence vectors", sentences, f"sentences in {CHUNKS}"),
-        (CHUNKS, passages, f"passages in {CHUNKS}", counts.get("chunks"), f"passages in {MANIFEST}"),
-    )
-    for name, got, what, expected, against in checks:
+def _check_counts(build: Path, manifest: dict[str, Any], rebuild: str, checks: dict[str, tuple[Any, str, Any, str]]) -> None:
+    """Vectors, BM25 rows and metadata rows must pair up one to one, and agree with the manifest."""
+    for name, (got, what, expected, against) in checks.items():
         if got != expected:
             raise IndexCorrupt(
                 f"The index file {build / name} is inconsistent: {got} {what} for {expected} {against}. "

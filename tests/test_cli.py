@@ -43,6 +43,27 @@ def test_cli_search_questions_file_prints_json_lines(real_index_dir: Path):
     assert all(len(a["passages"]) == 2 for a in answers)
 
 
+def test_cli_eval_compares_ours_with_both_baselines_on_the_dev_set(real_index_dir: Path):
+    done = _run("index", "eval", str(ROOT / "tests/data/dev_questions.jsonl"), "--index", str(real_index_dir), "--calibrate")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for line in ("bm25 ", "dense ", "ours ", "ours ÷ bm25", "by kind of question", "paraphrase", "precision", "calibration:"):
+        assert line in out
+
+
+def test_cli_eval_squad_indexes_paragraphs_as_articles(real_index_dir: Path):
+    done = _run("index", "eval", "--squad", str(ROOT / "tests/data/squad_tiny.json"), "--index", str(real_index_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert set(figures["systems"]) == {"bm25", "dense", "ours"}
+    ours = figures["systems"]["ours"]
+    assert ours["answerable"] == 5 and ours["absent"] == 1
+    assert ours["hit@5"] == 1.0
+    assert set(ours["kinds"]) == {"answerable", "impossible"}
+    # Questions about lighthouses and bees are not about the seed articles.
+    assert figures["off_corpus"] == {"index": str(real_index_dir), "asked": 5, "declined": 5}
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -51,6 +72,8 @@ def test_cli_search_questions_file_prints_json_lines(real_index_dir: Path):
         (["build", "--corpus", "{tmp}/missing", "--out", "{tmp}/out"], "does not exist"),
         (["search", "--index", "{tmp}"], "Give either a QUESTION"),
         (["eval", "{tmp}/nope.jsonl", "--index", "{tmp}"], "Cannot read the question file"),
+        (["eval", "--index", "{tmp}"], "Give either a question FILE or --squad FILE"),
+        (["eval", "--squad", "{tmp}/nope.json", "--index", "{tmp}"], "not a readable SQuAD"),
     ],
 )
 def test_cli_errors_are_one_line_without_traceback(tmp_path: Path, capsys, argv: list[str], message: str):

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
+from index.build import build_index
 from index.evaluate import evaluate, fold, load_questions
 from index.search import IndexRetriever
+from index.store import load_index
 
 from .conftest import DEV_QUESTIONS, SEEDS
+from .fakes import FakeEmbedder
 
 
 def _doc_text(doc_id: str) -> str:
     return (SEEDS / doc_id).read_text(encoding="utf-8")
 
 
-def _check_passages(answer) -> None:
+def _check_passages(answer, read=_doc_text) -> None:
     for rank, p in enumerate(answer.passages, 1):
         assert p.rank == rank
-        text = _doc_text(p.doc_id)
+        text = read(p.doc_id)
         assert text[p.start : p.end] == p.text
         assert text[p.highlight_start : p.highlight_end] == p.highlight
         assert p.start <= p.highlight_start < p.highlight_end <= p.end
@@ -39,6 +44,53 @@ def test_search_top_k_bounds_the_passages(fake_retriever: IndexRetriever):
     assert len(fake_retriever.search("gay men Chechnya", top_k=1).passages) == 1
     assert len(fake_retriever.search("gay men Chechnya", top_k=7).passages) == 7
     assert len(fake_retriever.search("gay men Chechnya", top_k=60).passages) == 60  # beyond the candidate pool
+
+
+_WIRE = {
+    "a.txt": "Wire one.\n\nA spokesman for the governor said that nobody had been detained in the region.\n\n"
+             "The weather in the valley was mild all week, farmers said.",
+    "b.txt": "Wire two.\n\nNobody had been detained in the region, a spokesman for the governor said on Monday.\n\n"
+             "A bridge over the river was closed for repairs.",
+    "c.txt": "Wire three.\n\nThe governor's spokesman said nobody had been detained in the region at all.\n\n"
+             "Schools reopened after the holiday.",
+    "d.txt": "Wire four.\n\nHuman rights groups said dozens had been detained and asked for an inquiry.\n\n"
+             "The football season ended early.",
+}
+
+
+def _wire_retriever(tmp_path: Path, fake_embedder: FakeEmbedder) -> IndexRetriever:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in _WIRE.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", fake_embedder, progress=False)
+    return IndexRetriever(load_index(tmp_path / "index"), fake_embedder)
+
+
+def test_the_same_fact_from_several_articles_is_shown_once_with_its_other_sources(tmp_path: Path, fake_embedder):
+    retriever = _wire_retriever(tmp_path, fake_embedder)
+    answer = retriever.search("What did the governor's spokesman say about people detained?", top_k=3)
+    _check_passages(answer, read=_WIRE.__getitem__)
+    first = answer.passages[0]
+    assert "spokesman" in first.highlight
+    others = {p.doc_id for p in first.corroborations}
+    assert others == {"a.txt", "b.txt", "c.txt"} - {first.doc_id}
+    for p in first.corroborations:
+        assert "spokesman" in p.highlight and p.doc_id != first.doc_id
+        assert _WIRE[p.doc_id][p.start : p.end] == p.text
+    # The copies do not take up the other places in the answer.
+    assert not any("spokesman" in p.highlight for p in answer.passages[1:])
+    # A different claim about the same subject is not merged into it.
+    assert "d.txt" not in others
+
+
+def test_baseline_modes_rank_by_one_signal(fake_retriever: IndexRetriever):
+    question = "Rainbow Railroad smuggle people out of the region"
+    bm25 = fake_retriever.with_settings(mode="bm25").search(question, top_k=5)
+    dense = fake_retriever.with_settings(mode="dense").search(question, top_k=5)
+    assert "Rainbow Railroad" in bm25.passages[0].text
+    for answer in (bm25, dense):
+        _check_passages(answer)
 
 
 def test_sources_lists_every_article(fake_retriever: IndexRetriever):
@@ -70,10 +122,21 @@ def test_search_real_model_declines_what_the_corpus_does_not_cover(real_retrieve
 
 
 def test_search_real_model_dev_set_floor(real_retriever: IndexRetriever):
-    """Regression guard: retrieval must not fall below what the first release measured."""
+    """Regression guard: hybrid retrieval must not fall back towards the plain baselines."""
     report = evaluate(real_retriever, load_questions(DEV_QUESTIONS))
     assert report.hit_at(5) >= 0.90, report.as_dict()
     assert report.absent_declined == report.absent, report.as_dict()
+    # Measured at release: hit@1 0.85 with none declined; BM25 alone is 0.65, dense alone 0.50.
+    assert report.hit_at(1) >= 0.75, report.as_dict()
+    assert report.wrongly_declined <= 1, report.as_dict()
+
+
+def test_search_real_model_corroborates_a_quote_carried_by_several_articles(real_retriever: IndexRetriever):
+    # Three of the articles quote "You cannot arrest or repress people who just don't exist".
+    answer = real_retriever.search("What did Kadyrov's spokesman say about arresting gay people?", top_k=5)
+    quoting = [p for p in answer.passages if "arrest or repress" in p.text]
+    assert len(quoting) == 1, [p.highlight for p in answer.passages]
+    assert len({quoting[0].doc_id, *(p.doc_id for p in quoting[0].corroborations)}) >= 3
 
 
 def test_fold_matches_curly_quotes_dashes_and_space():

@@ -24,9 +24,14 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     build = (tmp_path / "current").resolve()
     assert build == report.path
     assert sorted(p.name for p in build.iterdir()) == [
-        "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json", "sentences.faiss",
+        "bm25_chunks", "bm25_sentences", "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json", "sentences.faiss",
     ]
     manifest = read_manifest(tmp_path)
+    # Every file of the build is listed with its hash, the BM25 arrays included; no pickle anywhere.
+    files = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["files"]) == files
+    assert "bm25_sentences/data.csc.index.npy" in files
+    assert not any(name.endswith((".pkl", ".pickle")) for name in files)
     assert manifest["model"] == fake_embedder.name
     assert manifest["dimension"] == fake_embedder.dimension
     assert (manifest["metric"], manifest["normalized"]) == ("inner_product", True)
@@ -72,12 +77,16 @@ def _flip_a_byte(path: Path) -> None:
         ("sentences.faiss", _flip_a_byte, "checksum differs"),
         ("chunks.jsonl", _flip_a_byte, "checksum differs"),
         ("documents.json", Path.unlink, "cannot be read"),
+        ("bm25_chunks/*", _flip_a_byte, "checksum differs"),
+        ("bm25_sentences/*", Path.unlink, "cannot be read"),
     ],
 )
 def test_load_index_refuses_a_damaged_file_and_names_it(tmp_path: Path, fake_embedder: FakeEmbedder, name, damage, says):
     report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
-    damage(report.path / name)
-    with pytest.raises(IndexCorrupt, match=f"{name}.*{says}.*Rebuild it with: python -m index build"):
+    target = sorted(report.path.glob(name))[-1]
+    damage(target)
+    relative = target.relative_to(report.path).as_posix()
+    with pytest.raises(IndexCorrupt, match=f"{relative}.*{says}.*Rebuild it with: python -m index build"):
         load_index(tmp_path)
 
 
