@@ -180,4 +180,12 @@ def polling_options() -> dict[str, Any]:
 
 def run(config: BotConfig, retriever: Retriever) -> None:
     """Serve until SIGINT or SIGTERM; PTB then finishes the answers in hand and stops cleanly."""
-    build_application(config, retriever).run_polling(**polling_options())
+    try:
+        build_application(config, retriever).run_polling(**polling_options())
+    except RuntimeError as exc:
+        # PTB 22: a stop signal during its start-up handshake (deleteWebhook) makes its retry
+        # loop sleep after the event loop has gone. No update had been fetched yet, so
+        # nothing is lost: it is a clean stop, not a crash. Anything else is a real error.
+        if "no running event loop" not in str(exc):
+            raise
+        logger.info("stopped during start-up, before any update was fetched")

@@ -90,3 +90,20 @@ def test_sigterm_finishes_the_answer_in_flight_and_exits_0(api: FakeBotAPI, fake
     assert proc.returncode == 0, output
     assert took < 10
     assert "Rainbow Railroad" in api.replies_to(asked)[0]["text"]
+
+
+def test_sigterm_during_the_start_up_handshake_still_exits_0(api: FakeBotAPI, fake_index_dir: Path):
+    """PTB's start-up handshake (deleteWebhook) is a window where a stop signal used to end in a traceback."""
+    api.handlers["deleteWebhook"] = lambda params: time.sleep(1.0) or True
+    full_env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url,
+                "INDEX_DIR": str(fake_index_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "tests.botproc"], cwd=ROOT, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        api.wait_for(lambda: any(m == "deleteWebhook" for m, _ in api.calls), timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output
