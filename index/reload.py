@@ -64,6 +64,13 @@ class ReloadingRetriever:
     def sources(self) -> list[SourceInfo]:
         return self.current.sources()
 
+    def __getattr__(self, name: str):
+        # Any other Retriever method (e.g. looking a passage up by its offsets) goes to the
+        # current index too, so the protocol can grow without this class changing.
+        if name.startswith("_") or name == "current":
+            raise AttributeError(name)
+        return getattr(self.current, name)
+
     @property
     def chunk_count(self) -> int:
         return len(self.current.index.chunks)

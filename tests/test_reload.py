@@ -174,3 +174,11 @@ def test_bot_process_reloads_on_sighup_or_by_watching(api: FakeBotAPI, corpus: P
         proc.kill()
     assert proc.returncode == 0
     assert f"index reloaded: {old} chunks before, {new} chunks now" in output
+
+
+def test_reloading_retriever_forwards_the_rest_of_the_protocol(fake_index_dir: Path, fake_embedder):
+    holder = _holder(fake_index_dir, fake_embedder)
+    assert holder.settings == holder.current.settings
+    assert holder.with_settings().index is holder.current.index
+    with pytest.raises(AttributeError):
+        holder.no_such_method  # noqa: B018
