@@ -27,7 +27,8 @@ def bot_running(api: FakeBotAPI, retriever: Retriever, **settings) -> Iterator[N
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        api.wait_for(lambda: any(m == "setMyCommands" for m, _ in api.calls))
+        # Polling has begun only once getUpdates is called: stopping earlier races PTB's start-up.
+        api.wait_for(lambda: any(m == "getUpdates" for m, _ in api.calls))
         yield
     finally:
         loop.call_soon_threadsafe(loop.stop)

@@ -71,7 +71,7 @@ def _start_bot_process(api: FakeBotAPI, index_dir: Path, **env: str) -> subproce
                 "INDEX_DIR": str(index_dir), **env}
     proc = subprocess.Popen([sys.executable, "-m", "tests.botproc"], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    api.wait_for(lambda: any(m == "setMyCommands" for m, _ in api.calls) or proc.poll() is not None, timeout=60)
+    api.wait_for(lambda: any(m == "getUpdates" for m, _ in api.calls) or proc.poll() is not None, timeout=60)
     assert proc.poll() is None, proc.communicate()[0]
     return proc
 
