@@ -1,4 +1,9 @@
-"""Corpus folder → chunks → vectors → a new build in the index folder."""
+"""Corpus folder → chunks → vectors → a new build in the index folder.
+
+Vectors come from the per-document cache (index/vector_cache.py) where the
+document, model, backend and chunk settings are unchanged; only the rest is
+encoded, so rebuilding after adding one article costs about that article.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ from .corpus import corpus_fingerprint, load_corpus
 from .embedding import Embedder
 from .errors import QAError
 from .lexical import LexicalIndex
-from .models import Document
+from .models import Chunk, Document
 from .store import read_manifest, write_index
+from .vector_cache import VectorCache, document_key
 
 __all__ = ["BuildReport", "build_index", "is_stale", "encode_in_batches"]
 
@@ -33,11 +39,14 @@ class BuildReport:
     chunks: int
     sentences: int
     seconds: float
+    encoded_documents: int = 0  # documents whose vectors were not in the cache
+    encoded_texts: int = 0
 
     def __str__(self) -> str:
         return (
             f"Indexed {self.documents} articles as {self.chunks} passages "
-            f"({self.sentences} sentences) in {self.seconds:.1f} s → {self.path}"
+            f"({self.sentences} sentences) in {self.seconds:.1f} s, "
+            f"{self.encoded_documents} of them (re-)embedded → {self.path}"
         )
 
 
@@ -62,18 +71,19 @@ def build_index(
     documents = documents if documents is not None else load_corpus(corpus_dir)
     settings = chunk_settings_for(embedder)
     chunks = chunk_corpus(documents, settings, embedder.count_tokens)
-    texts = {d.doc_id: d.text for d in documents}
-    sentences = [texts[c.doc_id][s.start : s.end] for c in chunks for s in c.sentences]
     show = sys.stderr.isatty() if progress is None else progress
+    texts = {d.doc_id: d.text for d in documents}
     chunk_lexical = LexicalIndex.build([c.text for c in chunks])
-    sentence_lexical = LexicalIndex.build(sentences)
-    vectors = encode_in_batches(embedder, [c.text for c in chunks] + sentences, batch_size=batch_size, progress=show)
+    sentence_lexical = LexicalIndex.build([texts[c.doc_id][s.start : s.end] for c in chunks for s in c.sentences])
+    recipe = {"model": embedder.name, "backend": getattr(embedder, "backend", ""), "chunking": asdict(settings)}
+    cache = VectorCache(Path(out_dir) / "embeddings")
+    vectors, encoded_docs, encoded_texts = _cached_vectors(documents, chunks, embedder, cache, recipe, batch_size, show)
     manifest = {
         "model": embedder.name,
+        "backend": recipe["backend"],
         "dimension": embedder.dimension,
         "metric": "inner_product",
         "normalized": True,
-        "index_type": "flat",
         "chunking": asdict(settings),
         "corpus": fingerprint,
     }
@@ -87,9 +97,55 @@ def build_index(
         sentence_lexical=sentence_lexical,
         manifest=manifest,
     )
-    report = BuildReport(path, len(documents), len(chunks), len(sentences), time.perf_counter() - started)
+    report = BuildReport(
+        path, len(documents), len(chunks), len(vectors) - len(chunks), time.perf_counter() - started, encoded_docs, encoded_texts
+    )
     logger.info("%s", report)
     return report
+
+
+def _cached_vectors(
+    documents: list[Document],
+    chunks: list[Chunk],
+    embedder: Embedder,
+    cache: VectorCache,
+    recipe: dict,
+    batch_size: int,
+    progress: bool,
+) -> tuple[np.ndarray, int, int]:
+    """All passage rows then all sentence rows, in index order; encodes only documents the cache lacks."""
+    chunk_rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        chunk_rows.setdefault(chunk.doc_id, []).append(row)
+    sentence_base = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
+    n_chunks, n_sentences = len(chunks), int(sentence_base[-1])
+    out = np.zeros((n_chunks + n_sentences, embedder.dimension), dtype=np.float32)
+
+    keys: dict[str, str] = {}
+    rows_of: dict[str, np.ndarray] = {}  # document → its rows in `out`: passages, then sentences
+    missing: list[str] = []
+    texts: list[str] = []  # what the cache lacks, in the order of `missing`'s rows
+    for doc in documents:
+        mine = chunk_rows.get(doc.doc_id, [])
+        sentence_rows = [n_chunks + i for r in mine for i in range(sentence_base[r], sentence_base[r + 1])]
+        rows_of[doc.doc_id] = np.array(mine + sentence_rows, dtype=np.int64)
+        keys[doc.doc_id] = document_key(doc.text, recipe)
+        cached = cache.get(keys[doc.doc_id], len(rows_of[doc.doc_id]), embedder.dimension)
+        if cached is not None:
+            out[rows_of[doc.doc_id]] = cached
+            continue
+        missing.append(doc.doc_id)
+        texts += [chunks[r].text for r in mine]
+        texts += [doc.text[s.start : s.end] for r in mine for s in chunks[r].sentences]
+
+    if missing:
+        wanted = np.concatenate([rows_of[d] for d in missing])
+        out[wanted] = encode_in_batches(embedder, texts, batch_size=batch_size, progress=progress)
+        for doc_id in missing:
+            cache.put(keys[doc_id], out[rows_of[doc_id]])
+    dropped = cache.keep_only(set(keys.values()))
+    logger.info("embedded %d of %d documents (%d dropped from the cache)", len(missing), len(documents), dropped)
+    return out, len(missing), len(texts)
 
 
 def encode_in_batches(embedder: Embedder, texts: Sequence[str], *, batch_size: int, progress: bool) -> np.ndarray:

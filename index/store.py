@@ -4,9 +4,13 @@
       current -> builds/<build id>     the build readers load
       builds/<build id>/
         manifest.json                  format, model, dimension, metric, settings, hashes
-        chunks.faiss                   one unit vector per passage (inner product = cosine)
+        chunks.faiss                   one unit vector per passage (inner product = cosine);
+                                       exact or IVF-SQ8 by size, see index/vectors.py
         sentences.faiss                one unit vector per sentence, passages' sentences in order
-        chunks.jsonl                   passage text, offsets and sentence spans
+        chunks.jsonl                   passage text, offsets and sentence spans, one JSON line each,
+                                       parsed only when a passage is used (ChunkTable)
+        chunk_offsets.npy              byte offset of each line of chunks.jsonl, and its end
+        sentence_counts.npy            sentences per passage, to map sentence rows to passages
         documents.json                 each article's source metadata
         bm25_chunks/, bm25_sentences/  BM25 sparse indexes (bm25s: .npy arrays and JSON)
 
@@ -20,9 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +40,7 @@ import numpy as np
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .lexical import LexicalIndex
 from .models import Chunk, Document, Source, Span
+from .vectors import build_vector_index, read_vector_index
 
 __all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build", "verify_build"]
 
@@ -43,6 +51,8 @@ MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 CHUNKS = "chunks.jsonl"
+SENTENCE_COUNTS = "sentence_counts.npy"
+CHUNK_OFFSETS = "chunk_offsets.npy"
 DOCUMENTS = "documents.json"
 CHUNK_LEXICAL = "bm25_chunks"
 SENTENCE_LEXICAL = "bm25_sentences"
@@ -59,11 +69,45 @@ class DocumentMeta:
     paragraph_count: int
 
 
+class ChunkTable(Sequence[Chunk]):
+    """The passages of a build, read from chunks.jsonl row by row when asked for.
+
+    Parsing every row up front took 29 s and about 2 GB at a million passages;
+    a question touches a few dozen rows. Row offsets are stored at build time so
+    that opening the table does not read the whole file.
+    """
+
+    def __init__(self, path: Path, offsets: np.ndarray) -> None:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != size:
+            raise ValueError(f"{path.name} does not match its row offsets")
+        self._starts, self._ends = offsets[:-1], offsets[1:] - 1  # each row ends with a newline
+        # Ranking reads the same few dozen candidates several times per question.
+        self._parse = lru_cache(maxsize=4096)(self._parse_row)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._parse(int(row))
+
+    def _parse_row(self, row: int) -> Chunk:
+        return _chunk_from_row(json.loads(self._data[self._starts[row] : self._ends[row]]))
+
+
 @dataclass
 class StoredIndex:
     path: Path  # the build folder this was loaded from
     manifest: dict[str, Any]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
     documents: dict[str, DocumentMeta]
     chunk_vectors: faiss.Index
     sentence_vectors: faiss.Index
@@ -75,6 +119,11 @@ class StoredIndex:
     @property
     def model(self) -> str:
         return self.manifest["model"]
+
+    def sentence_count(self, row: int) -> int:
+        """Sentences in passage ``row``, from the row maps: no need to read the passage."""
+        end = self.chunk_first_sentence[row + 1] if row + 1 < len(self.chunk_first_sentence) else len(self.sentence_owner)
+        return int(end - self.chunk_first_sentence[row])
 
 
 def _build_id() -> str:
@@ -102,14 +151,20 @@ def write_index(
     staging = builds / f".tmp-{build_id}"
     staging.mkdir()
 
-    _write_faiss(staging / CHUNK_VECTORS, chunk_vectors)
-    _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors)
+    # Each set is the other's held-out queries when recall is measured: both are real text vectors.
+    vector_index = {
+        "chunks": _write_faiss(staging / CHUNK_VECTORS, chunk_vectors, queries=sentence_vectors),
+        "sentences": _write_faiss(staging / SENTENCE_VECTORS, sentence_vectors, queries=chunk_vectors),
+    }
     for name, lexical in ((CHUNK_LEXICAL, chunk_lexical), (SENTENCE_LEXICAL, sentence_lexical)):
         (staging / name).mkdir()
         lexical.save(staging / name)
         for path in (staging / name).iterdir():
             _fsync(path)
-    _write_text(staging / CHUNKS, "".join(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n" for c in chunks))
+    rows = [(json.dumps(_chunk_row(c), ensure_ascii=False) + "\n").encode("utf-8") for c in chunks]
+    _write_bytes(staging / CHUNKS, b"".join(rows))
+    _write_npy(staging / CHUNK_OFFSETS, np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64))
+    _write_npy(staging / SENTENCE_COUNTS, np.array([len(c.sentences) for c in chunks], dtype=np.int32))
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
     docs = [
         {"doc_id": d.doc_id, **asdict(d.source), "sha256": d.sha256, "paragraph_count": paragraphs.get(d.doc_id, 0)}
@@ -120,6 +175,8 @@ def write_index(
     manifest = {
         "format_version": FORMAT_VERSION,
         **manifest,
+        "index_type": vector_index["chunks"]["type"],
+        "vector_index": vector_index,
         "build_id": build_id,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
@@ -157,17 +214,32 @@ def _chunk_row(chunk: Chunk) -> dict[str, Any]:
     }
 
 
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
-    # Exact search: vectors are unit length, so inner product is cosine similarity.
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+def _write_faiss(path: Path, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
+    index, info = build_vector_index(vectors, _held_out(queries))
     faiss.write_index(index, str(path))
     _fsync(path)
+    return info.as_dict()
+
+
+def _held_out(vectors: np.ndarray, n: int = 200) -> np.ndarray:
+    rows = np.random.default_rng(0).permutation(len(vectors))[:n]
+    return vectors[np.sort(rows)]
+
+
+def _write_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, array, allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
@@ -219,7 +291,7 @@ def verify_build(build: Path, manifest: dict[str, Any], index_dir: Path, rebuild
             )
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -236,7 +308,7 @@ def _remove_abandoned(builds: Path) -> None:
             pid = int(path.name.rsplit("-", 1)[1])
         except ValueError:
             continue
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             logger.info("removing the unfinished build %s", path.name)
             shutil.rmtree(path, ignore_errors=True)
 
@@ -307,7 +379,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
     rebuild = _rebuild_hint(index_dir, model)
     verify_build(build, manifest, index_dir, rebuild)
     try:
-        chunks = [_chunk_from_row(json.loads(line)) for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        chunks = ChunkTable(build / CHUNKS, np.load(build / CHUNK_OFFSETS, allow_pickle=False))
+        counts = np.load(build / SENTENCE_COUNTS, allow_pickle=False).astype(np.int64)
         documents = {
             row["doc_id"]: DocumentMeta(
                 doc_id=row["doc_id"],
@@ -316,22 +389,24 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
             )
             for row in json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
         }
-        chunk_vectors = faiss.read_index(str(build / CHUNK_VECTORS))
-        sentence_vectors = faiss.read_index(str(build / SENTENCE_VECTORS))
-        chunk_lexical = LexicalIndex.load(build / CHUNK_LEXICAL)
-        sentence_lexical = LexicalIndex.load(build / SENTENCE_LEXICAL)
+        kinds = manifest.get("vector_index", {})
+        chunk_vectors = read_vector_index(build / CHUNK_VECTORS, kinds.get("chunks"))
+        sentence_vectors = read_vector_index(build / SENTENCE_VECTORS, kinds.get("sentences"))
+        # bm25s maps its arrays too: a question reads only its words' posting lists.
+        chunk_lexical = LexicalIndex.load(build / CHUNK_LEXICAL, mmap=True)
+        sentence_lexical = LexicalIndex.load(build / SENTENCE_LEXICAL, mmap=True)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorrupt(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
         ) from exc
-    counts = [len(c.sentences) for c in chunks]
-    owner = np.repeat(np.arange(len(chunks), dtype=np.int64), counts)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if chunks else np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else np.zeros(0, np.int64)
     _check_counts(build, manifest, rebuild, {
+        SENTENCE_COUNTS: (len(counts), "sentence counts", len(chunks), f"passages in {CHUNKS}"),
         CHUNK_VECTORS: (chunk_vectors.ntotal, "passage vectors", len(chunks), f"passages in {CHUNKS}"),
-        SENTENCE_VECTORS: (sentence_vectors.ntotal, "sentence vectors", len(owner), f"sentences in {CHUNKS}"),
+        SENTENCE_VECTORS: (sentence_vectors.ntotal, "sentence vectors", len(owner), f"sentences in {SENTENCE_COUNTS}"),
         CHUNK_LEXICAL: (chunk_lexical.rows, "BM25 passage rows", len(chunks), f"passages in {CHUNKS}"),
-        SENTENCE_LEXICAL: (sentence_lexical.rows, "BM25 sentence rows", len(owner), f"sentences in {CHUNKS}"),
+        SENTENCE_LEXICAL: (sentence_lexical.rows, "BM25 sentence rows", len(owner), f"sentences in {SENTENCE_COUNTS}"),
         CHUNKS: (len(chunks), f"passages in {CHUNKS}", (manifest.get("counts") or {}).get("chunks"), f"passages in {MANIFEST}"),
     })
     return StoredIndex(

@@ -330,7 +330,8 @@ class FakeBotAPI:
         chat_id = int(params["chat_id"])
         message = self._message(chat_id, "private", sender=self.bot_user, text=visible)
         with self._cond:
-            self.sent.append({**message, "html": text, "reply_to": reply.get("message_id"), "params": params,
-                              "sent_at": time.monotonic()})
+            self.sent.append(
+                {**message, "html": text, "reply_to": reply.get("message_id"), "params": params, "sent_at": time.monotonic()}
+            )
             self._cond.notify_all()
         return message

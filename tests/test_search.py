@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 import pytest
 
 from pathlib import Path
 
+from index.batching import QuestionEncoder
 from index.build import build_index
 from index.evaluate import evaluate, fold, load_questions
 from index.search import IndexRetriever
 from index.store import load_index
 
 from .conftest import DEV_QUESTIONS, SEEDS
-from .fakes import FakeEmbedder
+from .fakes import FakeEmbedder, SlowEmbedder
 
 
 def _doc_text(doc_id: str) -> str:
@@ -141,3 +145,26 @@ def test_search_real_model_corroborates_a_quote_carried_by_several_articles(real
 
 def test_fold_matches_curly_quotes_dashes_and_space():
     assert fold("It’s  “ten”\u00a0men — or so") == fold("it's \"TEN\" men - or so")
+
+
+
+def _ranking(answer) -> list[tuple[str, int]]:
+    return [(p.doc_id, p.start) for p in answer.passages]
+
+
+def test_search_from_many_threads_matches_one_at_a_time(fake_retriever):
+    questions = ["Rainbow Railroad", "Who denied the reports?", "How many men were detained?", "Kadyrov spokesman"] * 5
+    alone = [_ranking(fake_retriever.search(q)) for q in questions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = [_ranking(a) for a in pool.map(fake_retriever.search, questions)]
+    assert together == alone
+
+
+def test_question_encoder_batches_questions_that_wait(tmp_path):
+    embedder = SlowEmbedder(tmp_path / "started", delay=0.2)
+    encoder = QuestionEncoder(embedder)
+    questions = [f"question number {i}" for i in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        vectors = list(pool.map(encoder.encode, questions))
+    assert embedder.calls < len(questions)  # later arrivals rode along in one call
+    np.testing.assert_allclose(np.vstack(vectors), FakeEmbedder().encode(questions), atol=1e-6)

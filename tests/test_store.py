@@ -3,12 +3,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import faiss
+import numpy as np
 import pytest
 
 from index.build import build_index, is_stale
@@ -24,7 +27,8 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     build = (tmp_path / "current").resolve()
     assert build == report.path
     assert sorted(p.name for p in build.iterdir()) == [
-        "bm25_chunks", "bm25_sentences", "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json", "sentences.faiss",
+        "bm25_chunks", "bm25_sentences", "chunk_offsets.npy", "chunks.faiss", "chunks.jsonl", "documents.json", "manifest.json",
+        "sentence_counts.npy", "sentences.faiss",
     ]
     manifest = read_manifest(tmp_path)
     # Every file of the build is listed with its hash, the BM25 arrays included; no pickle anywhere.
@@ -43,6 +47,28 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     assert len(rows) == report.chunks
     texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
     assert all(texts[r["doc_id"]][r["start"] : r["end"]] == r["text"] for r in rows)
+
+
+def test_load_index_reads_passages_on_demand_equal_to_the_built_ones(corpus: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+    from index.build import chunk_settings_for
+    from index.chunking import chunk_corpus
+    from index.corpus import load_corpus
+
+    build_index(corpus, tmp_path, fake_embedder, progress=False)
+    index = load_index(tmp_path)
+    built = chunk_corpus(load_corpus(corpus), chunk_settings_for(fake_embedder), fake_embedder.count_tokens)
+    assert list(index.chunks) == built
+    assert index.chunks[-1] == built[-1] and index.chunks[1:3] == built[1:3]
+    with pytest.raises(IndexError):
+        index.chunks[len(built)]
+
+
+def test_load_index_refuses_passages_that_do_not_match_their_counts(tmp_path: Path, fake_embedder: FakeEmbedder):
+    report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
+    rows = (report.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (report.path / "chunks.jsonl").write_text("".join(rows[:-1]), encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="chunks.jsonl is (damaged|inconsistent).*Rebuild it with"):
+        load_index(tmp_path)
 
 
 def test_load_index_missing_says_what_to_run(tmp_path: Path):
@@ -104,12 +130,15 @@ def test_load_index_refuses_a_manifest_without_checksums(tmp_path: Path, fake_em
 
 
 def test_load_index_refuses_vectors_and_rows_that_disagree(tmp_path: Path, fake_embedder: FakeEmbedder):
-    """Checksums that match but a passage row missing: the vector count check catches it."""
+    """Checksums that match, but a passage vector missing: the count check catches it."""
     report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
-    rows = (report.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    (report.path / "chunks.jsonl").write_text("".join(rows[:-1]), encoding="utf-8")
-    _rewrite_manifest(report.path, lambda m: m["files"].update({"chunks.jsonl": sha256_file(report.path / "chunks.jsonl")}))
-    with pytest.raises(IndexCorrupt, match=rf"chunks.faiss is inconsistent: {len(rows)} passage vectors for {len(rows) - 1} passages"):
+    path = report.path / "chunks.faiss"
+    vectors = faiss.read_index(str(path))
+    vectors.remove_ids(np.array([vectors.ntotal - 1], dtype=np.int64))
+    faiss.write_index(vectors, str(path))
+    _rewrite_manifest(report.path, lambda m: m["files"].update({"chunks.faiss": sha256_file(path)}))
+    n = report.chunks
+    with pytest.raises(IndexCorrupt, match=rf"chunks.faiss is inconsistent: {n - 1} passage vectors for {n} passages"):
         load_index(tmp_path)
 
 
@@ -159,6 +188,7 @@ build_index(Path(sys.argv[1]), Path(sys.argv[2]), SlowEmbedder(Path(sys.argv[3])
 def test_killed_rebuild_leaves_previous_index_loadable(tmp_path: Path, fake_embedder: FakeEmbedder, sig: int):
     out = tmp_path / "idx"
     first = build_index(SEEDS, out, fake_embedder, progress=False)
+    shutil.rmtree(out / "embeddings")  # so the next build has encoding to do, and can be killed during it
     flag = tmp_path / "started"
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_BUILD, str(SEEDS), str(out), str(flag)], cwd=ROOT)
     try:
@@ -178,3 +208,4 @@ def test_killed_rebuild_leaves_previous_index_loadable(tmp_path: Path, fake_embe
     # The next build clears what the killed one left behind.
     build_index(SEEDS, out, fake_embedder, progress=False)
     assert not list((out / "builds").glob(".tmp-*"))
+    assert not list((out / "embeddings").glob(".tmp-*"))
