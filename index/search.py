@@ -56,6 +56,9 @@ class SearchSettings:
     # their cosine and their share of content words both reach these.
     same_fact_cosine: float = 0.8
     same_fact_words: float = 0.3
+    # Other reports of a fact are looked for among this many of the best candidates:
+    # a sentence that says what the highlight says ranks close to it.
+    same_fact_pool: int = 50
 
 
 @dataclass
@@ -64,6 +67,7 @@ class _Candidate:
     signals: np.ndarray  # passage cosine, best sentence cosine, passage BM25, best sentence BM25
     best: int  # index within the passage of the sentence that answers best
     best_cosine: float
+    best_vector: np.ndarray  # that sentence's vector, to compare highlights across articles
     score: float = 0.0
 
 
@@ -128,17 +132,41 @@ class IndexRetriever:
         rows |= {int(idx.sentence_owner[r]) for r in s_rows[0] if r >= 0}
         rows |= {int(r) for r in _top_positive(chunk_bm25, k)}
         rows |= {int(idx.sentence_owner[r]) for r in _top_positive(sentence_bm25, k)}
-        ordered = sorted(rows)
-        chunk_cosines = idx.chunk_vectors.reconstruct_batch(np.array(ordered, dtype=np.int64)) @ query
-        candidates = []
-        for row, chunk_cosine in zip(ordered, chunk_cosines.tolist()):
-            first = int(idx.chunk_first_sentence[row])
-            n = idx.sentence_count(row)
-            cosines = idx.sentence_vectors.reconstruct_batch(np.arange(first, first + n, dtype=np.int64)) @ query
-            bm25 = sentence_bm25[first : first + n]
-            best = _best_sentence(cosines, bm25, self.settings.lexical_weight)
-            signals = np.array([chunk_cosine, cosines.max(), chunk_bm25[row], bm25.max()], dtype=np.float64)
-            candidates.append(_Candidate(row, signals, best, float(cosines[best])))
+        ordered = np.array(sorted(rows), dtype=np.int64)
+        if not len(ordered):
+            return []
+        chunk_cosines = idx.chunk_vectors.reconstruct_batch(ordered) @ query
+        # Every candidate's sentences in one read and one product: per-passage reads
+        # dominated the search at a million passages.
+        firsts = idx.chunk_first_sentence[ordered].astype(np.int64)
+        following = ordered + 1
+        ends = np.where(
+            following < len(idx.chunk_first_sentence),
+            idx.chunk_first_sentence[np.minimum(following, len(idx.chunk_first_sentence) - 1)],
+            len(idx.sentence_owner),
+        )
+        counts = (ends - firsts).astype(np.int64)
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        sentence_rows = np.repeat(firsts - bounds[:-1], counts) + np.arange(bounds[-1], dtype=np.int64)
+        vectors = idx.sentence_vectors.reconstruct_batch(sentence_rows)
+        cosines = vectors @ query
+        bm25 = sentence_bm25[sentence_rows]
+        starts = bounds[:-1]
+        # The highlight: the sentence with the best blend of its cosine and BM25, each
+        # scaled within its own passage.
+        segment = np.repeat(np.arange(len(ordered)), counts)
+        w = self.settings.lexical_weight
+        blended = (1 - w) * _scaled_within(cosines, starts, segment) + w * _scaled_within(bm25, starts, segment)
+        best = np.lexsort((-blended, segment))[starts]  # first of the highest in each passage
+        best_cosine = cosines[best]
+        signals = np.stack(
+            [chunk_cosines, np.maximum.reduceat(cosines, starts), chunk_bm25[ordered], np.maximum.reduceat(bm25, starts)],
+            axis=1,
+        ).astype(np.float64)
+        candidates = [
+            _Candidate(row, signals[i], int(best[i] - starts[i]), float(best_cosine[i]), vectors[best[i]])
+            for i, row in enumerate(ordered.tolist())
+        ]
         return candidates
 
     def _rank(self, candidates: list[_Candidate]) -> None:
@@ -165,8 +193,8 @@ class IndexRetriever:
         report the same thing, so the answer shows a fact once and names every source."""
         kept: list[tuple[_Candidate, list[_Candidate]]] = []
         heads: list[tuple[np.ndarray, set[str]]] = []  # each kept passage's highlight: vector, words
-        for c in ranked:
-            vector = self._highlight_vector(c)
+        for c in ranked[: max(self.settings.same_fact_pool, top_k)]:
+            vector = c.best_vector
             if self._join_same_fact(c, vector, kept, heads):
                 continue
             if len(kept) < top_k:
@@ -191,9 +219,6 @@ class IndexRetriever:
                 others.append(c)
                 return True
         return False
-
-    def _highlight_vector(self, c: _Candidate) -> np.ndarray:
-        return self.index.sentence_vectors.reconstruct(int(self.index.chunk_first_sentence[c.row]) + c.best)
 
     def _highlight_words(self, c: _Candidate) -> tuple[str, set[str]]:
         chunk = self.index.chunks[c.row]
@@ -233,11 +258,12 @@ class IndexRetriever:
 
 def _top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k highest scores above zero (BM25 is zero where no question word occurs)."""
-    k = min(k, len(scores))
-    if k == 0:
-        return np.zeros(0, dtype=np.int64)
-    top = np.argpartition(-scores, k - 1)[:k]
-    return top[scores[top] > 0]
+    matched = np.flatnonzero(scores > 0)  # usually far fewer than all rows
+    if k <= 0:
+        return matched[:0]
+    if len(matched) <= k:
+        return matched
+    return matched[np.argpartition(-scores[matched], k - 1)[:k]]
 
 
 def _min_max(x: np.ndarray) -> np.ndarray:
@@ -247,14 +273,8 @@ def _min_max(x: np.ndarray) -> np.ndarray:
     return np.divide(x - low, span, out=np.zeros_like(x), where=span > 0)
 
 
-def _best_sentence(cosines: np.ndarray, bm25: np.ndarray, lexical_weight: float) -> int:
-    """The sentence that best answers, by the same blend as passages, scaled within the passage."""
-    if len(cosines) == 1:
-        return 0
-    blended = (1 - lexical_weight) * _scaled(cosines) + lexical_weight * _scaled(bm25)
-    return int(np.argmax(blended))
-
-
-def _scaled(x: np.ndarray) -> np.ndarray:
-    low, high = x.min(), x.max()
-    return (x - low) / (high - low) if high > low else np.zeros_like(x)
+def _scaled_within(x: np.ndarray, starts: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """``x`` scaled to [0, 1] within each run that begins at ``starts``; a constant run becomes 0."""
+    low = np.minimum.reduceat(x, starts)[segment]
+    span = np.maximum.reduceat(x, starts)[segment] - low
+    return np.divide(x - low, span, out=np.zeros(len(x), dtype=np.float64), where=span > 0)
