@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from index.formats import CLOSEST, NOT_COVERED
 from index.models import Answer, Passage, SourceInfo
 
-__all__ = ["MAX_MESSAGE", "render_answer", "render_sources", "render_welcome", "render_help", "telegram_length"]
+__all__ = ["MAX_MESSAGE", "render_answer", "render_sources", "render_welcome", "render_help", "render_privacy", "telegram_length"]
 
 MAX_MESSAGE = 4096
 # Longest excerpt tried per passage, then progressively shorter ones until the message fits.
@@ -157,5 +157,20 @@ def render_help() -> str:
         "Each passage names its article and publisher, links to the original when the link is known, "
         "and says where in the article it stands. The sentence that best answers you is in <b>bold</b>.\n\n"
         "When the articles don't cover a question I say so rather than guess.\n\n"
-        "/sources — the articles I know\n/help — this message"
+        "In a group, ask with /ask followed by your question, mention me, or reply to one of my messages.\n\n"
+        "/sources — the articles I know\n/privacy — what I keep about you (nothing)\n/help — this message"
+    )
+
+
+def render_privacy() -> str:
+    return (
+        "<b>What I keep about you: nothing.</b>\n"
+        "• I store no messages, names, usernames or chat history, on disk or anywhere else.\n"
+        "• My logs hold only counts and timings. A chat appears there as a scrambled code that changes "
+        "every time I restart, never as its id, and never with what was written.\n"
+        "• To stop floods I remember, in memory only, how many questions each user asked in the last minute; "
+        "that is forgotten within minutes and whenever I restart.\n"
+        "• The only thing on disk is the index built from the public news articles.\n\n"
+        "Telegram itself still carries this conversation. For the most privacy, run me on your own computer "
+        "without Telegram: see the project's README."
     )

@@ -51,3 +51,16 @@ class SlowEmbedder(FakeEmbedder):
         self.started_flag.touch()
         time.sleep(self.delay)
         return super().encode(texts, batch_size=batch_size)
+
+
+class DelayedEmbedder(FakeEmbedder):
+    """Takes ``delay`` seconds per question: keeps an answer in flight long enough to interrupt it."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        if len(texts) == 1:  # a question; builds encode in batches
+            time.sleep(self.delay)
+        return super().encode(texts, batch_size=batch_size)

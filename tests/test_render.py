@@ -101,3 +101,11 @@ _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max
 def test_render_answer_any_text_is_valid_and_short(text: str, title: str, publisher: str, answered: bool):
     passages = [_passage(text, rank=i, title=title or "t", publisher=publisher) for i in range(1, 4)]
     _accepted(render_answer(Answer("q", answered, passages), SOURCES))
+
+
+@settings(max_examples=100, deadline=None)
+@given(question=st.text(max_size=1000))
+def test_render_answer_for_any_question_is_valid_and_short(fake_retriever, question: str):
+    """Whatever a user types, what the bot sends back parses as Telegram HTML and fits one message."""
+    answer = fake_retriever.search(question, 5)
+    _accepted(render_answer(answer, fake_retriever.sources()))
