@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         from index.logs import setup_logging
-        from index.pipeline import open_retriever
+        from index.pipeline import open_reloading_retriever, open_retriever
 
         from .config import BotConfig
         from .redact import protect_token
@@ -41,12 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         if not console:
             # PTB's import (0.4-1.4 s measured here) runs while the model loads instead of after it.
             threading.Thread(target=importlib.import_module, args=("telegram.ext",), daemon=True).start()
-        retriever = open_retriever(config.index)
         if console:
             from .console import run_console
 
-            return run_console(retriever, config.answer_passages)
-        return _serve(config, retriever)
+            return run_console(open_retriever(config.index), config.answer_passages)
+        # Refuses to start on a missing, damaged or mismatched index (QAError below).
+        return _serve(config, open_reloading_retriever(config.index))
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

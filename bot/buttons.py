@@ -41,7 +41,6 @@ __all__ = [
     "START_WITH_PAYLOAD",
     "answer_keyboard",
     "on_button",
-    "on_unknown_button",
     "open_link",
     "send_answer",
 ]
@@ -52,7 +51,7 @@ MAX_CALLBACK_BYTES = 64
 CALLBACK_PATTERN = r"^[cms]:"
 START_WITH_PAYLOAD = r"^/start(?:@\w+)?\s+\S"
 STALE = "This answer is too old for that button. Please ask your question again."
-FORGED = "Sorry, that button doesn't work. Please ask your question again."
+FORGED = "This button no longer works. Send your question again, or try /help."
 GONE = "That passage is no longer in the articles I have. Please ask again."
 NO_MORE = "There are no more passages for this question."
 BAD_LINK = "That link does not lead to a passage I have: the articles may have changed since it was made."
@@ -181,12 +180,6 @@ async def _reply(query, context: ContextTypes.DEFAULT_TYPE, texts: list[str], ke
             reply_parameters=ReplyParameters(message_id, allow_sending_without_reply=True) if number == 1 else None,
             reply_markup=keyboard if number == len(texts) else None,
         )
-
-
-async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A press whose data is none of ours (forged, or from an older version of the bot)."""
-    await update.callback_query.answer(FORGED)
-    logger.info("button kind=unknown outcome=forged")
 
 
 async def open_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,7 +18,7 @@ from index.textfragments import text_fragment_url
 
 from .links import deep_link
 
-__all__ = ["MAX_MESSAGE", "render_answer", "render_passages", "render_context", "render_corroborations", "render_shared", "render_sources", "render_welcome", "render_help", "telegram_length"]
+__all__ = ["MAX_MESSAGE", "render_answer", "render_passages", "render_context", "render_corroborations", "render_shared", "render_sources", "render_welcome", "render_help", "render_privacy", "telegram_length"]
 
 MAX_MESSAGE = 4096
 # Longest excerpt tried per passage, then progressively shorter ones until the message fits.
@@ -247,5 +247,22 @@ def render_help() -> str:
         "<b>In other chats</b>\n"
         "Type my @username and a question in any chat to send a quoted passage there.\n\n"
         "When the articles don't cover a question I say so rather than guess.\n\n"
-        "/sources — the articles I know\n/help — this message"
+        "In a group, ask with /ask followed by your question, mention me, or reply to one of my messages.\n\n"
+        "/sources — the articles I know\n/privacy — what I keep about you (nothing)\n/help — this message"
+    )
+
+
+def render_privacy() -> str:
+    return (
+        "<b>What I keep about you: nothing.</b>\n"
+        "• I store no messages, names, usernames or chat history, on disk or anywhere else.\n"
+        "• My logs hold only counts and timings. A chat appears there as a scrambled code that changes "
+        "every time I restart, never as its id, and never with what was written.\n"
+        "• To stop floods I remember, in memory only, how many questions each user asked in the last minute; "
+        "that is forgotten within minutes and whenever I restart.\n"
+        "• So that the More and Sources buttons work, I keep the article passages of recent answers "
+        "(never your question) in memory for up to an hour; a restart forgets them.\n"
+        "• The only thing on disk is the index built from the public news articles.\n\n"
+        "Telegram itself still carries this conversation. For the most privacy, run me on your own computer "
+        "without Telegram: see the project's README."
     )

@@ -8,12 +8,13 @@ tools print it without a traceback.
     ├── ModelError         the embedding model cannot be loaded offline
     └── IndexError_        base of the on-disk index problems
         ├── IndexNotFound  nothing built yet at that path
-        └── IndexMismatch  built with another model, dimension or format
+        ├── IndexMismatch  built with another model, dimension or format
+        └── IndexCorrupt   a file is truncated, altered or missing, or counts disagree
 """
 
 from __future__ import annotations
 
-__all__ = ["QAError", "CorpusError", "ModelError", "IndexError_", "IndexNotFound", "IndexMismatch"]
+__all__ = ["QAError", "CorpusError", "ModelError", "IndexError_", "IndexNotFound", "IndexMismatch", "IndexCorrupt"]
 
 
 class QAError(Exception):
@@ -38,3 +39,7 @@ class IndexNotFound(IndexError_):
 
 class IndexMismatch(IndexError_):
     pass
+
+
+class IndexCorrupt(IndexError_):
+    """The build on disk is not the one its manifest describes."""

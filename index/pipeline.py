@@ -6,15 +6,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .config import IndexConfig
 from .embedding import Embedder, load_embedder
+from .errors import QAError
+from .reload import ReloadingRetriever
 from .search import IndexRetriever
 from .store import check_compatible, load_index, read_manifest
 from .vectors import set_search_threads
 
-__all__ = ["open_retriever"]
+__all__ = ["open_retriever", "open_reloading_retriever"]
 
 
 def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> IndexRetriever:
-    """Load the index and its model once, refusing an index built for another model."""
+    """Load the index and its model once, refusing an index built for another model, or damaged."""
     model = embedder.name if embedder else config.model
     # Checked before the model loads: refusing the index should not cost seconds.
     check_compatible(read_manifest(config.index_dir), config.index_dir, model=model)
@@ -26,7 +28,22 @@ def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> Ind
     # at a million passages reading the metadata takes seconds of its own.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-index") as pool:
         pending = pool.submit(load_index, config.index_dir, model=model)
-        embedder = embedder or load_embedder(config.model, config.backend, config.models_dir, threads=config.query_threads)
+        try:
+            embedder = embedder or load_embedder(config.model, config.backend, config.models_dir, threads=config.query_threads)
+        except QAError:
+            pending.result()  # a damaged index is the first thing to report: a model will not fix it
+            raise
         index = pending.result()
     check_compatible(index.manifest, config.index_dir, model=embedder.name, dimension=embedder.dimension)
     return IndexRetriever(index, embedder, config.search_settings)
+
+
+def open_reloading_retriever(config: IndexConfig, embedder: Embedder | None = None) -> ReloadingRetriever:
+    """Like ``open_retriever``, but able to swap in a rebuilt index later, with the same model."""
+    first = open_retriever(config, embedder)
+    model = first.embedder
+
+    def load() -> IndexRetriever:
+        return first.with_index(load_index(config.index_dir, model=model.name, dimension=model.dimension))
+
+    return ReloadingRetriever(config.index_dir, load, first=first)

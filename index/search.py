@@ -100,6 +100,12 @@ class IndexRetriever:
         """The same index and model with other settings, e.g. a baseline mode."""
         return IndexRetriever(self.index, self.embedder, replace(self.settings, **changes))
 
+    def with_index(self, index: StoredIndex) -> IndexRetriever:
+        """Another index searched with the same model and its one queue (a hot reload must not add a second)."""
+        other = IndexRetriever(index, self.embedder, self.settings)
+        other._questions = self._questions
+        return other
+
     def sources(self) -> list[SourceInfo]:
         return list(self._sources)
 

@@ -21,6 +21,7 @@ leaves the previous build loadable. Nothing here is pickled.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import mmap
@@ -36,13 +37,12 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .corpus import file_sha256
-from .errors import IndexMismatch, IndexNotFound
+from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .lexical import LexicalIndex
 from .models import Chunk, Document, Source, Span
 from .vectors import build_vector_index, read_vector_index
 
-__all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build"]
+__all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "load_index", "read_manifest", "resolve_build", "verify_build"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,10 @@ CHUNK_OFFSETS = "chunk_offsets.npy"
 DOCUMENTS = "documents.json"
 CHUNK_LEXICAL = "bm25_chunks"
 SENTENCE_LEXICAL = "bm25_sentences"
+# Files every build has; the manifest also lists (and checks) each file of the BM25 folders.
+DATA_FILES = (CHUNK_VECTORS, SENTENCE_VECTORS, CHUNKS, DOCUMENTS)
 _KEEP_BUILDS = 2  # the live one, and the one a reader may still be loading
+_HASH_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ def write_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": int(sentence_vectors.shape[0])},
         "files": {
-            path.relative_to(staging).as_posix(): file_sha256(path.read_bytes())
+            path.relative_to(staging).as_posix(): sha256_file(path)
             for path in sorted(staging.rglob("*"))
             if path.is_file()
         },
@@ -254,6 +257,38 @@ def _fsync_dir(path: Path) -> None:
         _fsync(path)
     except OSError:  # some filesystems refuse to fsync a directory; the rename is still atomic
         pass
+
+
+def sha256_file(path: Path) -> str:
+    """Hash in fixed blocks, so checking a large (or memory-mapped) index never holds a second copy."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_build(build: Path, manifest: dict[str, Any], index_dir: Path, rebuild: str) -> None:
+    """Every data file the manifest lists is present and hashes to what was recorded at build time."""
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not set(DATA_FILES) <= set(files):
+        raise IndexCorrupt(
+            f"The index manifest {build / MANIFEST} does not list the checksums of {', '.join(DATA_FILES)}. "
+            f"Rebuild it with: {rebuild}"
+        )
+    for name, expected in sorted(files.items()):
+        path = build / name
+        if Path(name).is_absolute() or ".." in Path(name).parts:  # a manifest must not point outside its build
+            raise IndexCorrupt(f"The index manifest {build / MANIFEST} lists a file outside the build. Rebuild it with: {rebuild}")
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            raise IndexCorrupt(f"The index file {path} cannot be read ({exc.strerror}). Rebuild it with: {rebuild}") from None
+        if actual != expected:
+            raise IndexCorrupt(
+                f"The index file {path} is damaged: its checksum differs from the one in {MANIFEST}. "
+                f"Rebuild it with: {rebuild}"
+            )
 
 
 def pid_alive(pid: int) -> bool:
@@ -336,12 +371,13 @@ def check_compatible(manifest: dict[str, Any], index_dir: Path, *, model: str | 
 
 
 def load_index(index_dir: Path, *, model: str | None = None, dimension: int | None = None) -> StoredIndex:
-    """Load the current build, refusing one built for another model or dimension."""
+    """Load the current build, refusing one built for another model or dimension, or damaged in any file."""
     index_dir = Path(index_dir)
     build = resolve_build(index_dir)  # resolved once: a rebuild may swap `current` meanwhile
     manifest = _read_manifest(build, index_dir)
     check_compatible(manifest, index_dir, model=model, dimension=dimension)
     rebuild = _rebuild_hint(index_dir, model)
+    verify_build(build, manifest, index_dir, rebuild)
     try:
         chunks = ChunkTable(build / CHUNKS, np.load(build / CHUNK_OFFSETS, allow_pickle=False))
         counts = np.load(build / SENTENCE_COUNTS, allow_pickle=False).astype(np.int64)
@@ -360,20 +396,19 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         chunk_lexical = LexicalIndex.load(build / CHUNK_LEXICAL, mmap=True)
         sentence_lexical = LexicalIndex.load(build / SENTENCE_LEXICAL, mmap=True)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise IndexMismatch(
+        raise IndexCorrupt(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
         ) from exc
     owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else np.zeros(0, np.int64)
-    if (
-        {chunk_vectors.ntotal, chunk_lexical.rows, len(counts)} != {len(chunks)}
-        or {sentence_vectors.ntotal, sentence_lexical.rows} != {len(owner)}
-    ):
-        raise IndexMismatch(
-            f"The index at {build} is inconsistent: {chunk_vectors.ntotal} passage vectors and {chunk_lexical.rows} "
-            f"BM25 rows for {len(chunks)} passages, {sentence_vectors.ntotal} sentence vectors and "
-            f"{sentence_lexical.rows} BM25 rows for {len(owner)} sentences. Rebuild it with: {rebuild}"
-        )
+    _check_counts(build, manifest, rebuild, {
+        SENTENCE_COUNTS: (len(counts), "sentence counts", len(chunks), f"passages in {CHUNKS}"),
+        CHUNK_VECTORS: (chunk_vectors.ntotal, "passage vectors", len(chunks), f"passages in {CHUNKS}"),
+        SENTENCE_VECTORS: (sentence_vectors.ntotal, "sentence vectors", len(owner), f"sentences in {SENTENCE_COUNTS}"),
+        CHUNK_LEXICAL: (chunk_lexical.rows, "BM25 passage rows", len(chunks), f"passages in {CHUNKS}"),
+        SENTENCE_LEXICAL: (sentence_lexical.rows, "BM25 sentence rows", len(owner), f"sentences in {SENTENCE_COUNTS}"),
+        CHUNKS: (len(chunks), f"passages in {CHUNKS}", (manifest.get("counts") or {}).get("chunks"), f"passages in {MANIFEST}"),
+    })
     return StoredIndex(
         path=build,
         manifest=manifest,
@@ -386,6 +421,16 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         chunk_lexical=chunk_lexical,
         sentence_lexical=sentence_lexical,
     )
+
+
+def _check_counts(build: Path, manifest: dict[str, Any], rebuild: str, checks: dict[str, tuple[Any, str, Any, str]]) -> None:
+    """Vectors, BM25 rows and metadata rows must pair up one to one, and agree with the manifest."""
+    for name, (got, what, expected, against) in checks.items():
+        if got != expected:
+            raise IndexCorrupt(
+                f"The index file {build / name} is inconsistent: {got} {what} for {expected} {against}. "
+                f"Rebuild it with: {rebuild}"
+            )
 
 
 def _chunk_from_row(row: dict[str, Any]) -> Chunk:

@@ -3,7 +3,8 @@
 It speaks the HTTP API that python-telegram-bot uses (form-encoded POSTs to
 ``/bot<token>/<method>``), holds updates for ``getUpdates`` long polling, records
 what the bot sends, and rejects malformed HTML and over-long messages with the
-same 400 errors Telegram gives.
+same 400 errors Telegram gives. ``fail_next`` makes it answer 429 with
+``retry_after`` or hang up without a response, as a flaky network does.
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ def utf16_len(text: str) -> int:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int = 0) -> None:
         super().__init__(description)
-        self.code, self.description = code, description
+        self.code, self.description, self.retry_after = code, description, retry_after
 
 
 class FakeBotAPI:
@@ -110,11 +111,17 @@ class FakeBotAPI:
         self._update_ids = itertools.count(1)
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self._failures: dict[str, list[tuple[str, int]]] = {}  # method → queued ("429" | "network", retry_after)
+        self.failed: list[tuple[str, str]] = []  # (method, kind) of every failure served
+        self.answered_callbacks: list[dict[str, Any]] = []
+        self.left_chats: list[int] = []
+        self._chat_types: dict[int, str] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": lambda p: self.bot_user,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "sendChatAction": lambda p: True,
+            "leaveChat": self._leave_chat,
             "setMyCommands": lambda p: True,
             "setMyDescription": lambda p: self._check_length(p, "description", 512),
             "setMyShortDescription": lambda p: self._check_length(p, "short_description", 120),
@@ -162,15 +169,50 @@ class FakeBotAPI:
         return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
 
     # -- what tests do ----------------------------------------------------------
-    def user_says(self, text: str, *, chat_id: int = 42, user_id: int = 42, chat_type: str = "private") -> int:
-        """Queue a text message from a user; returns its message_id."""
+    def user_says(self, text: str, *, chat_id: int = 42, user_id: int = 42, chat_type: str = "private",
+                  reply_to: dict[str, Any] | None = None) -> int:
+        """Queue a text message from a user, with the entities Telegram would mark; returns its message_id.
+
+        ``reply_to`` is a message (e.g. one from ``sent``) that this one replies to.
+        """
         self._chat_types[chat_id] = chat_type
         message = self._message(chat_id, chat_type, text=text, sender={"id": user_id, "is_bot": False, "first_name": "Test"})
+        entities = []
         if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])})
+        for match in re.finditer(r"@\w+", text):
+            entities.append({"type": "mention", "offset": utf16_len(text[: match.start()]), "length": utf16_len(match.group())})
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = {k: v for k, v in reply_to.items() if k in ("message_id", "date", "chat", "from", "text")}
         self.push({"message": message})
         return message["message_id"]
+
+    def user_presses(self, data: str, *, chat_id: int = 42, user_id: int = 42) -> str:
+        """Queue a press on an inline button carrying ``data``; returns the callback query id."""
+        query_id = str(next(self._ids))
+        message = self._message(chat_id, "private", sender=self.bot_user, text="an earlier answer")
+        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        with self._cond:
+            self._pending_callbacks.add(query_id)
+        self.push({"callback_query": {"id": query_id, "from": sender, "chat_instance": str(chat_id), "message": message, "data": data}})
+        return query_id
+
+    def bot_added_to_group(self, chat_id: int = -100) -> None:
+        """Queue the my_chat_member update Telegram sends when someone adds the bot to a group."""
+        chat = {"id": chat_id, "type": "group", "title": "Test group"}
+        adder = {"id": 7, "is_bot": False, "first_name": "Test"}
+        self.push({"my_chat_member": {
+            "chat": chat, "from": adder, "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": self.bot_user},
+            "new_chat_member": {"status": "member", "user": self.bot_user},
+        }})
+
+    def fail_next(self, method: str, times: int = 1, *, kind: str = "network", retry_after: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` fail: ``"429"`` (flood control) or ``"network"`` (hang up)."""
+        with self._cond:
+            self._failures.setdefault(method, []).extend([(kind, retry_after)] * times)
 
     def user_sends(self, payload: dict[str, Any], *, chat_id: int = 42) -> int:
         """Queue a non-text message, e.g. ``{"sticker": {...}}``."""
@@ -224,10 +266,11 @@ class FakeBotAPI:
                 if result:
                     return result
                 self._cond.wait(0.05)
-        raise AssertionError(f"timed out after {timeout} s; sent so far: {[m.get('text', '')[:80] for m in self.sent]}")
+        raise AssertionError(f"timed out after {timeout} s; last sent: {[m.get('text', '')[:80] for m in self.sent[-5:]]}")
 
     # -- the API ----------------------------------------------------------------
     def _message(self, chat_id: int, chat_type: str, sender: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        chat_type = self._chat_types.setdefault(chat_id, chat_type)
         chat = {"id": chat_id, "type": chat_type}
         if chat_type != "private":
             chat["title"] = "Test group"
@@ -242,7 +285,16 @@ class FakeBotAPI:
                 raise ApiError(401, "Unauthorized")
             method, params = match.group(2), self._params(request.headers.get("Content-Type", ""), body)
             with self._cond:
-                self.calls.append((method, params))
+                failure = self._failures[method].pop(0) if self._failures.get(method) else None
+                if failure:
+                    self.failed.append((method, failure[0]))
+                else:
+                    self.calls.append((method, params))
+            if failure and failure[0] == "network":
+                request.close_connection = True  # no status line at all: the client sees a dropped connection
+                return
+            if failure:
+                raise ApiError(429, f"Too Many Requests: retry after {failure[1]}", retry_after=failure[1])
             handler = self.handlers.get(method)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -250,8 +302,11 @@ class FakeBotAPI:
             status = 200
         except ApiError as exc:
             with self._cond:
-                self.rejected.append((match.group(2) if match else "?", exc.description))
+                if not exc.retry_after:  # a served 429 is in ``failed``, not a mistake of the bot's
+                    self.rejected.append((match.group(2) if match else "?", exc.description))
             payload = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.retry_after:
+                payload["parameters"] = {"retry_after": exc.retry_after}
             status = exc.code
         data = json.dumps(payload).encode()
         try:
@@ -288,6 +343,12 @@ class FakeBotAPI:
                 if pending or time.monotonic() >= deadline:
                     return pending
                 self._cond.wait(max(deadline - time.monotonic(), 0.01))
+
+    def _leave_chat(self, params: dict[str, Any]) -> bool:
+        with self._cond:
+            self.left_chats.append(int(params["chat_id"]))
+            self._cond.notify_all()
+        return True
 
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         text = str(params.get("text", ""))
@@ -333,6 +394,7 @@ class FakeBotAPI:
                 raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
             self._pending_callbacks.discard(query_id)
             self.callback_answers[query_id] = params
+            self.answered_callbacks.append(params)
             self._cond.notify_all()
         return True
 

@@ -4,6 +4,7 @@ import ipaddress
 import os
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from index.config import IndexConfig  # noqa: E402
 from index.search import IndexRetriever  # noqa: E402
 from index.store import load_index  # noqa: E402
 
+from .botapi import FakeBotAPI  # noqa: E402
 from .fakes import FakeEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,3 +85,10 @@ def real_index_dir(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> P
 def real_retriever(real_index_dir: Path, real_embedder) -> IndexRetriever:
     index = load_index(real_index_dir, model=real_embedder.name, dimension=real_embedder.dimension)
     return IndexRetriever(index, real_embedder, IndexConfig().search_settings)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    """A fresh loopback Bot API stand-in."""
+    with FakeBotAPI() as stand_in:
+        yield stand_in

@@ -87,3 +87,16 @@ class CorroboratingRetriever(DelegatingRetriever):
             others = tuple(p for p in rest if p.doc_id != shown[0].doc_id)[:2]
             shown[0] = replace(shown[0], corroborations=others)
         return replace(answer, passages=shown)
+
+
+class DelayedEmbedder(FakeEmbedder):
+    """Takes ``delay`` seconds per question: keeps an answer in flight long enough to interrupt it."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        if len(texts) == 1:  # a question; builds encode in batches
+            time.sleep(self.delay)
+        return super().encode(texts, batch_size=batch_size)

@@ -2,56 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
-from bot.config import BotConfig
 from bot.handlers import MAX_QUESTION_CHARS
 from index.search import Retriever
 
 from .botapi import FakeBotAPI, parse_telegram_html
-from .fakes import DelegatingRetriever
+from .botrun import bot_running
 from .conftest import ROOT
-
-
-@contextlib.contextmanager
-def bot_running(api: FakeBotAPI, retriever: Retriever) -> Iterator[None]:
-    """Run the bot with PTB's own run_polling in a thread, as `python -m bot` does."""
-    app = build_application(BotConfig(token=api.token, api_base_url=api.base_url), retriever)
-    loop = asyncio.new_event_loop()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        app.run_polling(stop_signals=None, poll_interval=0.0, timeout=1, close_loop=False)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        api.wait_for(lambda: any(m == "setMyShortDescription" for m, _ in api.calls))
-        yield
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=15)
-        loop.close()
-    assert not thread.is_alive()
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as stand_in:
-        yield stand_in
+from .fakes import DelegatingRetriever
 
 
 def _reply(api: FakeBotAPI, message_id: int) -> dict:
@@ -79,10 +47,9 @@ def test_bot_registers_its_commands(api: FakeBotAPI, fake_retriever: Retriever):
     with bot_running(api, fake_retriever):
         pass
     [params] = [p for m, p in api.calls if m == "setMyCommands"]
-    assert [c["command"] for c in params["commands"]] == ["start", "help", "sources"]
+    assert [c["command"] for c in params["commands"]] == ["start", "help", "sources", "ask", "privacy"]
     assert any(m == "setMyDescription" and "quoting" in p["description"] for m, p in api.calls)
     assert any(m == "setMyShortDescription" and p["short_description"] for m, p in api.calls)
-    assert api.rejected == []
 
 
 @pytest.mark.parametrize(
@@ -190,3 +157,17 @@ def test_bot_process_with_rejected_token_exits_with_a_clear_message(real_index_d
     assert done.returncode == 1
     assert "rejected TELEGRAM_BOT_TOKEN" in done.stderr
     assert wrong.split(":")[1] not in done.stdout + done.stderr
+
+
+def test_bot_process_refuses_to_start_on_a_damaged_index(real_index_dir: Path, tmp_path: Path):
+    damaged = tmp_path / "idx"
+    shutil.copytree(real_index_dir, damaged, symlinks=True)
+    vectors = (damaged / "current").resolve() / "sentences.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:-10])
+    with FakeBotAPI() as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": str(damaged)}
+        done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "sentences.faiss is damaged" in done.stderr and "python -m index build" in done.stderr
+    assert api.calls == []  # refused before it ever spoke to Telegram

@@ -12,9 +12,10 @@ from index.search import Retriever
 
 from .botapi import FakeBotAPI, parse_telegram_html
 from .fakes import CorroboratingRetriever
-from .test_bot import bot_running
+from .botrun import bot_running
 
 QUESTION = "What does Rainbow Railroad do to help people?"
+UNKNOWN = "This button no longer works. Send your question again, or try /help."
 
 
 @pytest.fixture
@@ -93,8 +94,8 @@ def test_buttons_more_context_sources_and_deep_link(api: FakeBotAPI, retriever: 
         ("s:AAAAAAAA:", FORGED),
         ("c:not-a-token", GONE),
         ("c:AAAAAAAA0-1-0-1", GONE),  # well-formed, but no such article
-        ("zz:anything", FORGED),
-        ("x" * 64, FORGED),
+        ("zz:anything", UNKNOWN),  # not ours: the generic handler's toast
+        ("x" * 64, UNKNOWN),
     ],
 )
 def test_buttons_stale_or_forged_presses_get_a_polite_toast(api: FakeBotAPI, retriever: Retriever, data: str, toast: str):
@@ -126,7 +127,7 @@ def test_buttons_context_survives_a_restart_and_more_says_it_is_stale(api: FakeB
 
 def test_buttons_work_in_a_group(api: FakeBotAPI, retriever: Retriever):
     with bot_running(api, retriever):
-        last = _ask(api, QUESTION, chat_id=-100, chat_type="supergroup")[-1]
+        last = _ask(api, f"/ask {QUESTION}", chat_id=-100, chat_type="supergroup")[-1]
         _, [context] = _press(api, last, _button(api, last, "Context 1"))
     assert context["chat"]["id"] == -100 and context["chat"]["type"] == "supergroup"
 

@@ -90,3 +90,13 @@ def test_chunk_offsets_round_trip_on_any_text(text: str):
         assert chunk.text.strip() == chunk.text and chunk.text
         assert chunk.start >= previous_end
         previous_end = chunk.end
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=600))
+def test_chunk_offsets_round_trip_on_any_unicode(text: str):
+    """Emoji, right-to-left scripts, NUL bytes, CRLF: offsets still index the original text exactly."""
+    for chunk in chunk_document(_doc(text), ChunkSettings(max_tokens=12, min_tokens=3)):
+        assert text[chunk.start : chunk.end] == chunk.text
+        for span in chunk.sentences:
+            assert chunk.start <= span.start < span.end <= chunk.end

@@ -160,3 +160,11 @@ def test_render_shared_and_context_any_text_are_valid(text: str, title: str):
     p = _passage(text, title=title or "t")
     _accepted(render_shared(replace(p, corroborations=(p, p)), bot_username="corpus_test_bot"))
     _accepted(render_context(p, [replace(p, start=0, end=50), p, replace(p, start=10**6, end=10**6 + 5)]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(question=st.text(max_size=1000))
+def test_render_answer_for_any_question_is_valid_and_short(fake_retriever, question: str):
+    """Whatever a user types, what the bot sends back parses as Telegram HTML and fits one message."""
+    answer = fake_retriever.search(question, 5)
+    _accepted(render_answer(answer, fake_retriever.sources()))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -9,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import faiss
+import numpy as np
 import pytest
 
 from index.build import build_index, is_stale
-from index.errors import IndexMismatch, IndexNotFound
-from index.store import load_index, read_manifest
+from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from index.store import load_index, read_manifest, sha256_file
 
 from .conftest import ROOT, SEEDS
 from .fakes import FakeEmbedder
@@ -64,7 +67,7 @@ def test_load_index_refuses_passages_that_do_not_match_their_counts(tmp_path: Pa
     report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
     rows = (report.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     (report.path / "chunks.jsonl").write_text("".join(rows[:-1]), encoding="utf-8")
-    with pytest.raises(IndexMismatch, match="(damaged|inconsistent).*Rebuild it with"):
+    with pytest.raises(IndexCorrupt, match="chunks.jsonl is (damaged|inconsistent).*Rebuild it with"):
         load_index(tmp_path)
 
 
@@ -83,12 +86,77 @@ def test_load_index_refuses_another_dimension(fake_index_dir: Path):
         load_index(fake_index_dir, model="fake-hash-64", dimension=384)
 
 
-def test_load_index_refuses_a_truncated_vector_file(tmp_path: Path, fake_embedder: FakeEmbedder):
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "says"),
+    [
+        ("chunks.faiss", _truncate, "checksum differs"),
+        ("sentences.faiss", _flip_a_byte, "checksum differs"),
+        ("chunks.jsonl", _flip_a_byte, "checksum differs"),
+        ("documents.json", Path.unlink, "cannot be read"),
+        ("bm25_chunks/*", _flip_a_byte, "checksum differs"),
+        ("bm25_sentences/*", Path.unlink, "cannot be read"),
+    ],
+)
+def test_load_index_refuses_a_damaged_file_and_names_it(tmp_path: Path, fake_embedder: FakeEmbedder, name, damage, says):
     report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
-    vectors = report.path / "chunks.faiss"
-    vectors.write_bytes(vectors.read_bytes()[:100])
-    with pytest.raises(IndexMismatch, match="Rebuild it with"):
+    target = sorted(report.path.glob(name))[-1]
+    damage(target)
+    relative = target.relative_to(report.path).as_posix()
+    with pytest.raises(IndexCorrupt, match=f"{relative}.*{says}.*Rebuild it with: python -m index build"):
         load_index(tmp_path)
+
+
+def _rewrite_manifest(build: Path, change) -> None:
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    change(manifest)
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_load_index_refuses_a_manifest_without_checksums(tmp_path: Path, fake_embedder: FakeEmbedder):
+    report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
+    _rewrite_manifest(report.path, lambda m: m.pop("files"))
+    with pytest.raises(IndexCorrupt, match="manifest.json does not list the checksums"):
+        load_index(tmp_path)
+
+
+def test_load_index_refuses_vectors_and_rows_that_disagree(tmp_path: Path, fake_embedder: FakeEmbedder):
+    """Checksums that match, but a passage vector missing: the count check catches it."""
+    report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
+    path = report.path / "chunks.faiss"
+    vectors = faiss.read_index(str(path))
+    vectors.remove_ids(np.array([vectors.ntotal - 1], dtype=np.int64))
+    faiss.write_index(vectors, str(path))
+    _rewrite_manifest(report.path, lambda m: m["files"].update({"chunks.faiss": sha256_file(path)}))
+    n = report.chunks
+    with pytest.raises(IndexCorrupt, match=rf"chunks.faiss is inconsistent: {n - 1} passage vectors for {n} passages"):
+        load_index(tmp_path)
+
+
+def test_damaged_index_is_one_line_without_traceback(tmp_path: Path, fake_embedder: FakeEmbedder):
+    report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
+    _flip_a_byte(report.path / "chunks.jsonl")
+    env = {**os.environ, "INDEX_DIR": str(tmp_path), "EMBEDDING_MODEL": fake_embedder.name}
+    done = subprocess.run([sys.executable, "-m", "bot", "--console"], cwd=ROOT, env=env, input="", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    [error] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert "chunks.jsonl is damaged" in error and "python -m index build" in error
+
+
+def test_sha256_file_hashes_in_blocks_like_a_whole_read(tmp_path: Path):
+    path = tmp_path / "big"
+    path.write_bytes(os.urandom((1 << 20) * 2 + 12345))  # spans three blocks
+    assert sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_rebuild_swaps_current_and_keeps_one_previous_build(tmp_path: Path, fake_embedder: FakeEmbedder):
