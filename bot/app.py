@@ -16,6 +16,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -24,7 +25,7 @@ from telegram.ext import (
 from index.reload import ReloadingRetriever
 from index.search import Retriever
 
-from . import handlers
+from . import buttons, handlers, inline
 from .gate import gate
 from .access import AccessPolicy
 from .config import BotConfig
@@ -32,7 +33,7 @@ from .ratelimit import RateLimiter
 from .redact import protect_token
 from .state import BotState
 
-__all__ = ["COMMANDS", "build_application", "polling_options", "run"]
+__all__ = ["COMMANDS", "DESCRIPTION", "SHORT_DESCRIPTION", "build_application", "polling_options", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ COMMANDS = [
     BotCommand("ask", "Ask a question (the way to ask in a group)"),
     BotCommand("privacy", "What I keep about you: nothing"),
 ]
+# Shown in the empty chat before /start (at most 512 characters) and on the bot's profile (at most 120).
+DESCRIPTION = (
+    "I answer questions about a small collection of news articles by quoting the passages that answer them. "
+    "Every quote names its article and publisher and links to the sentence in the original. "
+    "When the articles don't cover a question, I say so instead of guessing. I keep nothing about you."
+)
+SHORT_DESCRIPTION = "Answers questions about news articles with quotes you can check, one tap from the source."
 _MEDIA = (
     filters.Sticker.ALL
     | filters.PHOTO
@@ -82,7 +90,10 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.bot_data["workers"] = config.search_workers
     app.bot_data["reload_seconds"] = config.reload_seconds
 
+    app.bot_data["answers"] = buttons.AnswerMemory()
+
     app.add_handler(TypeHandler(Update, gate), group=-1)
+    app.add_handler(CommandHandler("start", buttons.open_link, filters=filters.Regex(buttons.START_WITH_PAYLOAD)))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("sources", handlers.sources_command))
@@ -91,9 +102,11 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
     # Whatever else arrives as a new message (an empty text, a poll, a dice) still gets a hint.
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, handlers.nothing_to_answer))
-    # Buttons with their own meaning get handlers added before this catch-all.
+    # Our buttons first; the catch-all answers anything else (forged, or from an older version).
+    app.add_handler(CallbackQueryHandler(buttons.on_button, pattern=buttons.CALLBACK_PATTERN))
     app.add_handler(CallbackQueryHandler(handlers.unknown_callback))
     app.add_error_handler(handlers.on_error)
     return app
@@ -109,6 +122,11 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:  # the command menu is a convenience; answering is what matters
         logger.warning("could not register the command menu: %s", type(exc).__name__)
+    try:
+        await app.bot.set_my_description(DESCRIPTION)
+        await app.bot.set_my_short_description(SHORT_DESCRIPTION)
+    except TelegramError as exc:  # like the menu, a convenience
+        logger.warning("could not register the description: %s", type(exc).__name__)
     retriever = app.bot_data["state"].retriever
     if isinstance(retriever, ReloadingRetriever):
         _watch_index(app, retriever, loop)

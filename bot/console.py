@@ -1,25 +1,71 @@
-"""The terminal chat: the same retriever and citations as the bot, as plain text."""
+"""The terminal chat: the same retriever, citations and links as the bot, as plain text.
+
+After an answer, ``/more`` shows the next passages, numbered on from the last
+ones, and ``/context N`` shows passage N with the text around it in its article.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TextIO
 
-from index.formats import answer_to_text, bold_marks, sources_to_text
+from index.formats import answer_to_text, bold_marks, context_to_text, sources_to_text
+from index.models import Answer
 from index.search import Retriever
 
 __all__ = ["run_console"]
 
 _HELP = (
     "Type a question and press Enter; I quote the passages of the articles that answer it, "
-    "with their sources.\nCommands: /sources lists the articles, /help shows this, /quit leaves "
+    "with their sources and links to the quoted sentence.\nCommands: /more shows the next passages, "
+    "/context N the text around passage N, /sources lists the articles, /help shows this, /quit leaves "
     "(Ctrl-D works too)."
 )
+# Passages fetched per question, as pages of ``top_k``, so /more needs no second search.
+_PAGES = 3
+
+
+class _Conversation:
+    """The last answer and how much of it has been shown; nothing older is kept."""
+
+    def __init__(self, retriever: Retriever, top_k: int, bold: tuple[str, str]) -> None:
+        self.retriever, self.top_k, self.bold = retriever, top_k, bold
+        self.answer: Answer | None = None
+        self.shown = 0
+
+    def ask(self, question: str) -> str:
+        self.answer = self.retriever.search(question, self.top_k * _PAGES)
+        self.shown = 0
+        if not self.answer.answered:
+            self.shown = len(self.answer.passages)  # a declined answer has nothing more to offer
+            return answer_to_text(self.answer, self.retriever.sources(), bold=self.bold)
+        return self.more()
+
+    def more(self) -> str:
+        if self.answer is None:
+            return "Ask a question first; /more then shows further passages."
+        page = self.answer.passages[self.shown : self.shown + self.top_k]
+        if not page:
+            return "There are no more passages for this question."
+        self.shown += len(page)
+        text = answer_to_text(replace(self.answer, passages=page), bold=self.bold)
+        if self.shown < len(self.answer.passages):
+            text += "\n\n(/more for further passages, /context N for the text around passage N)"
+        return text
+
+    def context(self, arg: str) -> str:
+        shown = self.answer.passages[: self.shown] if self.answer else []
+        if not arg.isdigit() or not 1 <= int(arg) <= len(shown):
+            return f"Say which passage: /context 1 to /context {len(shown)}." if shown else "Ask a question first."
+        p = shown[int(arg) - 1]
+        around = self.retriever.surrounding(p.doc_id, p.start, p.end, 1)
+        return context_to_text(p, around, bold=self.bold)
 
 
 def run_console(retriever: Retriever, top_k: int = 3, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     interactive = stdin.isatty()
-    bold = bold_marks(stdout)
+    chat = _Conversation(retriever, top_k, bold_marks(stdout))
     sources = retriever.sources()
     if interactive:
         print(f"Ask about {len(sources)} news articles. {_HELP}\n", file=stdout)
@@ -37,14 +83,19 @@ def run_console(retriever: Retriever, top_k: int = 3, stdin: TextIO = sys.stdin,
             continue
         if not interactive:  # echo piped input, so the transcript reads as a conversation
             print(f"> {text}", file=stdout)
-        if text in ("/quit", "/exit"):
+        command, _, arg = text.partition(" ")
+        if command in ("/quit", "/exit"):
             return 0
-        if text in ("/help", "/start"):
+        if command in ("/help", "/start"):
             reply = _HELP
-        elif text == "/sources":
+        elif command == "/sources":
             reply = sources_to_text(sources)
+        elif command == "/more":
+            reply = chat.more()
+        elif command == "/context":
+            reply = chat.context(arg.strip())
         elif text.startswith("/"):
             reply = "Unknown command. " + _HELP
         else:
-            reply = answer_to_text(retriever.search(text, top_k), sources, bold=bold)
+            reply = chat.ask(text)
         print(reply + "\n", file=stdout, flush=True)

@@ -19,7 +19,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from .access import valid_start_payload
-from .render import render_answer, render_help, render_privacy, render_sources, render_welcome
+from .buttons import PAGES, send_answer
+from .render import render_help, render_privacy, render_sources, render_welcome
 from .state import chat_tag, state_of
 
 __all__ = [
@@ -99,12 +100,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
     except TelegramError:  # the indicator is a nicety; the answer matters
         pass
     # Encoding and search are CPU-bound: off the event loop, so other chats keep flowing.
-    answer = await asyncio.to_thread(state.retriever.search, text, state.answer_passages)
-    await message.reply_html(
-        render_answer(answer, state.retriever.sources()),
-        link_preview_options=_NO_PREVIEW,
-        do_quote=True,
-    )
+    # A few pages at once, so the More button needs no second search and no copy of the question.
+    answer = await asyncio.to_thread(state.retriever.search, text, state.answer_passages * PAGES)
+    await send_answer(message, answer, context)
     logger.info(
         "answered chat=%s answered=%s passages=%d ms=%.0f",
         chat_tag(message.chat_id),

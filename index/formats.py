@@ -8,8 +8,9 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from .models import Answer, Passage, SourceInfo
+from .textfragments import text_fragment_url
 
-__all__ = ["answer_to_json", "answer_to_text", "bold_marks", "passage_to_json", "sources_to_text", "source_label"]
+__all__ = ["answer_to_json", "answer_to_text", "bold_marks", "context_to_text", "passage_to_json", "sources_to_text", "source_label"]
 
 NOT_COVERED = "The articles do not seem to cover this question."
 CLOSEST = "The closest passage, which may not answer it:"
@@ -20,6 +21,8 @@ def passage_to_json(passage: Passage) -> dict[str, Any]:
     return {
         **fields,
         "location": passage.location,
+        # The original article scrolled to the highlighted sentence; empty when no url is known.
+        "fragment_url": text_fragment_url(passage.url, passage.highlight),
         # Passages of other articles reporting the same thing; shown as "also reported by".
         "corroborations": [passage_to_json(p) for p in passage.corroborations],
     }
@@ -65,22 +68,38 @@ def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
     head = f"[{p.rank}] {source_label(p.title, p.publisher)} ({p.location})"
     lines = [head]
     if p.url:
-        lines.append(f"    {p.url}")
+        lines.append(f"    {text_fragment_url(p.url, p.highlight)}")
     before, highlight, after = p.around_highlight()
+    lines.append(_wrapped(before, highlight, after, bold, width))
+    for other in p.corroborations:
+        lines.append(f"    also reported by: {source_label(other.title, other.publisher)} ({other.location})")
+        if other.url:
+            lines.append(f"      {text_fragment_url(other.url, other.highlight)}")
+    return "\n".join(lines)
+
+
+def _wrapped(before: str, highlight: str, after: str, bold: tuple[str, str], width: int) -> str:
     # Wrap with placeholder marks of fixed width, then swap in the real ones
     # (ANSI codes would otherwise count towards the line width).
-    marked = f"{before}\x01{highlight}\x02{after}"
+    marked = f"{before}\x01{highlight}\x02{after}" if highlight else before + after
     body = "\n".join(
         textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    ")
         for para in marked.splitlines()
         if para.strip()
     )
-    lines.append(body.replace("\x01", bold[0]).replace("\x02", bold[1]))
-    for other in p.corroborations:
-        lines.append(f"    also reported by: {source_label(other.title, other.publisher)} ({other.location})")
-        if other.url:
-            lines.append(f"      {other.url}")
-    return "\n".join(lines)
+    return body.replace("\x01", bold[0]).replace("\x02", bold[1])
+
+
+def context_to_text(passage: Passage, around: Sequence[Passage], *, bold: tuple[str, str] = ("**", "**"), width: int = 88) -> str:
+    """A passage in bold-highlighted full, between the passages before and after it in its article."""
+    lines = [f"[{passage.rank}] {source_label(passage.title, passage.publisher)} ({passage.location}), in context"]
+    if passage.url:
+        lines.append(f"    {text_fragment_url(passage.url, passage.highlight)}")
+    quoted = _wrapped(*passage.around_highlight(), bold, width)
+    blocks = [_wrapped(o.text, "", "", bold, width) for o in around if o.end <= passage.start]
+    blocks.append("\n".join("  │ " + line[4:] for line in quoted.splitlines()))  # mark the passage itself
+    blocks += [_wrapped(o.text, "", "", bold, width) for o in around if o.start >= passage.end]
+    return "\n".join(lines) + "\n" + "\n\n".join(blocks)
 
 
 def sources_to_text(sources: Sequence[SourceInfo]) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from .batching import QuestionEncoder
 from .embedding import Embedder
 from .lexical import words as content_words
-from .models import Answer, Passage, SourceInfo
+from .models import Answer, Chunk, Passage, SourceInfo
 from .store import StoredIndex
 
 __all__ = ["Retriever", "IndexRetriever", "SearchSettings", "Mode"]
@@ -34,6 +34,14 @@ class Retriever(Protocol):
     def search(self, question: str, top_k: int = 3) -> Answer: ...
 
     def sources(self) -> list[SourceInfo]: ...
+
+    def passage_at(self, doc_id: str, start: int, end: int, highlight: tuple[int, int] | None = None) -> Passage | None:
+        """The passage at these offsets (as a deep link or a button names it), or None if they no longer mark one."""
+        ...
+
+    def surrounding(self, doc_id: str, start: int, end: int, radius: int = 1) -> list[Passage]:
+        """The passages of the article from ``radius`` before to ``radius`` after the one at these offsets."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,12 @@ class IndexRetriever:
         self._questions = QuestionEncoder(embedder)
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
+        # Each article's passages in reading order, for lookups by offset.
+        self._rows_by_doc: dict[str, list[int]] = {}
+        for row, chunk in enumerate(index.chunks):
+            self._rows_by_doc.setdefault(chunk.doc_id, []).append(row)
+        for rows in self._rows_by_doc.values():
+            rows.sort(key=lambda r: index.chunks[r].start)
 
     def with_settings(self, **changes) -> IndexRetriever:
         """The same index and model with other settings, e.g. a baseline mode."""
@@ -255,6 +269,59 @@ class IndexRetriever:
             corroborations=tuple(self._passage(rank, o) for o in others),
         )
 
+    def passage_at(self, doc_id: str, start: int, end: int, highlight: tuple[int, int] | None = None) -> Passage | None:
+        """Whole sentences of one stored passage, with ``highlight`` one of them (the first by default).
+
+        Offsets that fall between sentences, span passages or name no article
+        give None: the corpus or its chunking has changed since the link was made.
+        """
+        position = self._position(doc_id, start, end)
+        if position is None:
+            return None
+        chunk = self.index.chunks[self._rows_by_doc[doc_id][position]]
+        inside = [s for s in chunk.sentences if start <= s.start and s.end <= end]
+        if not inside or inside[0].start != start or inside[-1].end != end:
+            return None
+        hl = highlight or (inside[0].start, inside[0].end)
+        if not any((s.start, s.end) == hl for s in inside):
+            return None
+        return self._slice(chunk, start, end, hl)
+
+    def surrounding(self, doc_id: str, start: int, end: int, radius: int = 1) -> list[Passage]:
+        position = self._position(doc_id, start, end)
+        if position is None:
+            return []
+        rows = self._rows_by_doc[doc_id][max(position - radius, 0) : position + radius + 1]
+        return [self._slice(c, c.start, c.end, (c.start, c.start)) for c in (self.index.chunks[r] for r in rows)]
+
+    def _position(self, doc_id: str, start: int, end: int) -> int | None:
+        """Where in its article's passages the one holding [start, end) stands."""
+        rows = self._rows_by_doc.get(doc_id, [])
+        positions = [i for i, r in enumerate(rows) if self.index.chunks[r].start <= start and end <= self.index.chunks[r].end]
+        return positions[0] if positions and start < end else None
+
+    def _slice(self, chunk: Chunk, start: int, end: int, highlight: tuple[int, int]) -> Passage:
+        """Part of a chunk as a passage; an empty highlight marks none of it (context around a quote)."""
+        source = self.index.documents[chunk.doc_id].source
+        text = chunk.text[start - chunk.start : end - chunk.start]
+        hs, he = highlight
+        return Passage(
+            rank=1,
+            score=0.0,
+            doc_id=chunk.doc_id,
+            title=source.title,
+            publisher=source.publisher,
+            url=source.url,
+            text=text,
+            start=start,
+            end=end,
+            highlight=text[hs - start : he - start],
+            highlight_start=hs,
+            highlight_end=he,
+            paragraph_first=chunk.paragraph_first,
+            paragraph_last=chunk.paragraph_last,
+            paragraph_count=chunk.paragraph_count,
+        )
 
 def _top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k highest scores above zero (BM25 is zero where no question word occurs)."""

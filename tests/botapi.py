@@ -96,10 +96,17 @@ class FakeBotAPI:
     def __init__(self, token: str = "123456:TEST-token-for-the-loopback-stand-in", username: str = "corpus_test_bot") -> None:
         self.token = token
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Corpus", "username": username}
-        self.updates: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []  # every update queued, delivered or not
         self.sent: list[dict[str, Any]] = []  # every message the bot sent, as stored here
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rejected: list[tuple[str, str]] = []  # (method, description) of every 4xx answer
+        self.callback_answers: dict[str, dict[str, Any]] = {}  # query id → answerCallbackQuery parameters
+        self.inline_answers: dict[str, dict[str, Any]] = {}  # query id → answerInlineQuery parameters
+        self._pending_callbacks: set[str] = set()
+        self._pending_inline: set[str] = set()
+        self._chat_types: dict[int, str] = {}
+        self._query_ids = itertools.count(5000)
+        self._confirmed = 0
         self._ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
         self._cond = threading.Condition()
@@ -114,9 +121,13 @@ class FakeBotAPI:
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "sendChatAction": lambda p: True,
-            "answerCallbackQuery": self._answer_callback,
             "leaveChat": self._leave_chat,
             "setMyCommands": lambda p: True,
+            "setMyDescription": lambda p: self._check_length(p, "description", 512),
+            "setMyShortDescription": lambda p: self._check_length(p, "short_description", 120),
+            "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
+            "editMessageText": self._edit_message_text,
             "deleteWebhook": lambda p: True,
             "close": lambda p: True,
             "logOut": lambda p: True,
@@ -164,6 +175,7 @@ class FakeBotAPI:
 
         ``reply_to`` is a message (e.g. one from ``sent``) that this one replies to.
         """
+        self._chat_types[chat_id] = chat_type
         message = self._message(chat_id, chat_type, text=text, sender={"id": user_id, "is_bot": False, "first_name": "Test"})
         entities = []
         if text.startswith("/"):
@@ -182,6 +194,8 @@ class FakeBotAPI:
         query_id = str(next(self._ids))
         message = self._message(chat_id, "private", sender=self.bot_user, text="an earlier answer")
         sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        with self._cond:
+            self._pending_callbacks.add(query_id)
         self.push({"callback_query": {"id": query_id, "from": sender, "chat_instance": str(chat_id), "message": message, "data": data}})
         return query_id
 
@@ -205,6 +219,31 @@ class FakeBotAPI:
         message = self._message(chat_id, "private", sender={"id": chat_id, "is_bot": False, "first_name": "Test"}, **payload)
         self.push({"message": message})
         return message["message_id"]
+
+    def press(self, message: dict[str, Any], callback_data: str, *, user_id: int = 42) -> str:
+        """Queue a press of an inline button under ``message`` (one of ``sent``); returns the query id."""
+        query_id = str(next(self._query_ids))
+        shown = {k: v for k, v in message.items() if k not in ("html", "reply_to", "params", "sent_at")}
+        with self._cond:
+            self._pending_callbacks.add(query_id)
+        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        self.push({"callback_query": {"id": query_id, "from": sender, "chat_instance": "ci-1", "message": shown, "data": callback_data}})
+        return query_id
+
+    def inline_query(self, text: str, *, user_id: int = 42) -> str:
+        """Queue ``@bot text`` typed in some chat; returns the query id."""
+        query_id = str(next(self._query_ids))
+        with self._cond:
+            self._pending_inline.add(query_id)
+        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        self.push({"inline_query": {"id": query_id, "from": sender, "query": text, "offset": "", "chat_type": "group"}})
+        return query_id
+
+    @staticmethod
+    def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The inline keyboard buttons under a sent message, row by row flattened."""
+        markup = message.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
 
     def push(self, update: dict[str, Any]) -> None:
         with self._cond:
@@ -292,7 +331,11 @@ class FakeBotAPI:
         return params
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
+        # Like Telegram, asking from an offset confirms, and forgets, every update before it,
+        # so a restarted bot is not handed what it already handled.
+        with self._cond:
+            self._confirmed = max(self._confirmed, int(params.get("offset") or 0))
+            offset = self._confirmed
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 1.0)
         with self._cond:
             while True:
@@ -300,14 +343,6 @@ class FakeBotAPI:
                 if pending or time.monotonic() >= deadline:
                     return pending
                 self._cond.wait(max(deadline - time.monotonic(), 0.01))
-
-    def _answer_callback(self, params: dict[str, Any]) -> bool:
-        if len(str(params.get("text", ""))) > 200:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        with self._cond:
-            self.answered_callbacks.append(params)
-            self._cond.notify_all()
-        return True
 
     def _leave_chat(self, params: dict[str, Any]) -> bool:
         with self._cond:
@@ -317,8 +352,78 @@ class FakeBotAPI:
 
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         text = str(params.get("text", ""))
+        visible = self._check_text(text, params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        reply = params.get("reply_parameters") or {}
+        chat_id = int(params["chat_id"])
+        fields: dict[str, Any] = {"text": visible}
+        if markup:
+            fields["reply_markup"] = markup
+        message = self._message(chat_id, self._chat_types.get(chat_id, "private"), sender=self.bot_user, **fields)
+        with self._cond:
+            self.sent.append(
+                {**message, "html": text, "reply_to": reply.get("message_id"), "params": params, "sent_at": time.monotonic()}
+            )
+            self._cond.notify_all()
+        return message
+
+    def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = str(params.get("text", ""))
+        visible = self._check_text(text, params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        with self._cond:
+            found = [m for m in self.sent if m["chat"]["id"] == int(params.get("chat_id") or 0) and m["message_id"] == int(params.get("message_id") or 0)]
+            if not found:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            message = found[0]
+            if message["html"] == text and message.get("reply_markup") == markup:
+                raise ApiError(400, "Bad Request: message is not modified")
+            message.update(text=visible, html=text, edited=True)
+            message.pop("reply_markup", None)
+            if markup:
+                message["reply_markup"] = markup
+            self._cond.notify_all()
+            return {k: v for k, v in message.items() if k not in ("html", "reply_to", "params", "edited", "sent_at")}
+
+    def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        with self._cond:
+            if query_id not in self._pending_callbacks:
+                raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            if len(str(params.get("text", ""))) > 200:
+                raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+            self._pending_callbacks.discard(query_id)
+            self.callback_answers[query_id] = params
+            self.answered_callbacks.append(params)
+            self._cond.notify_all()
+        return True
+
+    def _answer_inline_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("inline_query_id", ""))
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH" if isinstance(results, list) else "Bad Request: results must be an array")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID or RESULT_ID_DUPLICATE")
+        for result in results:
+            if result.get("type") != "article" or not str(result.get("title", "")).strip():
+                raise ApiError(400, "Bad Request: result is not a well-formed article")
+            content = result.get("input_message_content") or {}
+            self._check_text(str(content.get("message_text", "")), content.get("parse_mode"))
+            self._check_markup(result.get("reply_markup"))
+        with self._cond:
+            if query_id not in self._pending_inline:
+                raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            self._pending_inline.discard(query_id)
+            self.inline_answers[query_id] = params
+            self._cond.notify_all()
+        return True
+
+    @staticmethod
+    def _check_text(text: str, parse_mode: Any) -> str:
         visible = text
-        if str(params.get("parse_mode", "")).upper() == "HTML":
+        if str(parse_mode or "").upper() == "HTML":
             visible, error = parse_telegram_html(text)
             if error:
                 raise ApiError(400, f"Bad Request: {error}")
@@ -326,12 +431,28 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: message text is empty")
         if utf16_len(visible) > MAX_MESSAGE:
             raise ApiError(400, "Bad Request: message is too long")
-        reply = params.get("reply_parameters") or {}
-        chat_id = int(params["chat_id"])
-        message = self._message(chat_id, "private", sender=self.bot_user, text=visible)
-        with self._cond:
-            self.sent.append(
-                {**message, "html": text, "reply_to": reply.get("message_id"), "params": params, "sent_at": time.monotonic()}
-            )
-            self._cond.notify_all()
-        return message
+        return visible
+
+    @staticmethod
+    def _check_markup(markup: Any) -> dict[str, Any] | None:
+        """An inline keyboard as Telegram validates it: a button has text and one action; callback data is 1-64 bytes."""
+        if not markup:
+            return None
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise ApiError(400, "Bad Request: inline keyboard must be an array of arrays")
+        for button in (b for row in rows for b in row):
+            actions = [k for k in ("callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat") if k in button]
+            if not str(button.get("text", "")).strip() or len(actions) != 1:
+                raise ApiError(400, "Bad Request: can't parse inline keyboard button")
+            if "callback_data" in button and not 1 <= len(str(button["callback_data"]).encode()) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if "url" in button and not re.match(r"https?://|tg://", str(button["url"])):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        return markup
+
+    @staticmethod
+    def _check_length(params: dict[str, Any], field: str, limit: int) -> bool:
+        if len(str(params.get(field, ""))) > limit:
+            raise ApiError(400, f"Bad Request: {field} is too long")
+        return True

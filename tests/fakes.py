@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from dataclasses import replace
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,6 +52,41 @@ class SlowEmbedder(FakeEmbedder):
         self.started_flag.touch()
         time.sleep(self.delay)
         return super().encode(texts, batch_size=batch_size)
+
+
+class DelegatingRetriever:
+    """Forwards every Retriever call to ``inner``; subclasses change what they need."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def search(self, question: str, top_k: int = 3):
+        return self.inner.search(question, top_k)
+
+    def sources(self):
+        return self.inner.sources()
+
+    def passage_at(self, doc_id: str, start: int, end: int, highlight=None):
+        return self.inner.passage_at(doc_id, start, end, highlight)
+
+    def surrounding(self, doc_id: str, start: int, end: int, radius: int = 1):
+        return self.inner.surrounding(doc_id, start, end, radius)
+
+
+class CorroboratingRetriever(DelegatingRetriever):
+    """A retriever whose top passage is corroborated by passages from other articles.
+
+    Until the real retrieval fills ``Passage.corroborations``, this exercises the
+    views that show them: it moves later passages from other articles under the first.
+    """
+
+    def search(self, question: str, top_k: int = 3):
+        answer = self.inner.search(question, top_k + 4)
+        shown, rest = answer.passages[:top_k], answer.passages[top_k:]
+        if shown:
+            others = tuple(p for p in rest if p.doc_id != shown[0].doc_id)[:2]
+            shown[0] = replace(shown[0], corroborations=others)
+        return replace(answer, passages=shown)
 
 
 class DelayedEmbedder(FakeEmbedder):

@@ -19,6 +19,7 @@ from index.search import Retriever
 from .botapi import FakeBotAPI, parse_telegram_html
 from .botrun import bot_running
 from .conftest import ROOT
+from .fakes import DelegatingRetriever
 
 
 def _reply(api: FakeBotAPI, message_id: int) -> dict:
@@ -47,6 +48,8 @@ def test_bot_registers_its_commands(api: FakeBotAPI, fake_retriever: Retriever):
         pass
     [params] = [p for m, p in api.calls if m == "setMyCommands"]
     assert [c["command"] for c in params["commands"]] == ["start", "help", "sources", "ask", "privacy"]
+    assert any(m == "setMyDescription" and "quoting" in p["description"] for m, p in api.calls)
+    assert any(m == "setMyShortDescription" and p["short_description"] for m, p in api.calls)
 
 
 @pytest.mark.parametrize(
@@ -91,13 +94,7 @@ def test_bot_hints_at_text_for_media(api: FakeBotAPI, fake_retriever: Retriever,
     assert "only read text" in reply["text"]
 
 
-class _BrokenRetriever:
-    def __init__(self, inner: Retriever) -> None:
-        self.inner = inner
-
-    def sources(self):
-        return self.inner.sources()
-
+class _BrokenRetriever(DelegatingRetriever):
     def search(self, question: str, top_k: int = 3):
         if "boom" in question:
             raise RuntimeError("simulated failure")
@@ -134,7 +131,7 @@ def test_bot_process_answers_for_real_and_stops_on_sigterm(real_index_dir: Path)
         }
         proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            api.wait_for(lambda: any(m == "setMyCommands" for m, _ in api.calls), timeout=120)
+            api.wait_for(lambda: any(m == "setMyShortDescription" for m, _ in api.calls), timeout=120)
             started = time.monotonic()
             asked = api.user_says("How many men were detained?")
             reply = _reply(api, asked)

@@ -51,3 +51,42 @@ def test_stand_in_answers_ptb_like_telegram():
 
     with FakeBotAPI() as api:
         asyncio.run(scenario(api))
+
+
+def test_stand_in_checks_keyboards_callbacks_inline_results_and_edits_like_telegram():
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent
+
+    def article(result_id: str, text: str) -> InlineQueryResultArticle:
+        return InlineQueryResultArticle(result_id, "title", InputTextMessageContent(text, parse_mode="HTML"))
+
+    async def scenario(api: FakeBotAPI) -> None:
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            ok = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="x" * 64)]])
+            sent = await bot.send_message(42, "hi", reply_markup=ok)
+            with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+                await bot.send_message(42, "hi", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("no", callback_data="é" * 33)]]))
+            with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+                await bot.edit_message_text("<i>broken", 42, sent.message_id, parse_mode="HTML")
+            with pytest.raises(BadRequest, match="(?i)not modified"):
+                await bot.edit_message_text("hi", 42, sent.message_id, reply_markup=ok)
+            edited = await bot.edit_message_text("<b>new</b>", 42, sent.message_id, parse_mode="HTML")
+            assert edited.text == "new" and edited.reply_markup is None
+
+            query_id = api.press(api.sent[0], "x" * 64)
+            assert await bot.answer_callback_query(query_id, "fine")
+            with pytest.raises(BadRequest, match="(?i)query is too old"):
+                await bot.answer_callback_query(query_id)  # a query is answered once
+            with pytest.raises(BadRequest, match="(?i)query is too old"):
+                await bot.answer_callback_query("12345")  # never asked
+
+            inline_id = api.inline_query("q")
+            with pytest.raises(BadRequest, match="(?i)DUPLICATE"):
+                await bot.answer_inline_query(inline_id, [article("a", "x"), article("a", "y")])
+            with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+                await bot.answer_inline_query(inline_id, [article("a", "<b>x")])
+            assert await bot.answer_inline_query(inline_id, [article("a", "<b>x</b>")])
+            with pytest.raises(BadRequest, match="(?i)too long"):
+                await bot.set_my_short_description("x" * 121)
+
+    with FakeBotAPI() as api:
+        asyncio.run(scenario(api))

@@ -32,6 +32,8 @@ def test_cli_search_json_quotes_the_corpus(real_index_dir: Path):
         assert p["highlight"] in p["text"]
     glxy = [p for p in answer["passages"] if p["doc_id"] == "002_c6844e9f196c398b.txt"]
     assert all(p["url"] == "https://glxy.eu/news/816-anti-gay-pogroms-continue-in-chechnya" for p in glxy)
+    assert all(p["fragment_url"].startswith(p["url"] + "#:~:text=") for p in answer["passages"] if p["url"])
+    assert all(p["fragment_url"] == "" for p in answer["passages"] if not p["url"])
 
 
 def test_cli_search_questions_file_prints_json_lines(real_index_dir: Path):
@@ -99,6 +101,20 @@ def test_console_answers_with_citations_and_commands(fake_retriever):
     assert "Unknown command" in text
     assert "never read" not in text
 
+
+def test_console_more_numbers_on_and_context_shows_the_surroundings(fake_retriever):
+    out = io.StringIO()
+    script = "/more\nRainbow Railroad help\n/more\n/context 3\n/context 9\n/more\n/more\n"
+    assert run_console(fake_retriever, 2, stdin=io.StringIO(script), stdout=out) == 0
+    replies = out.getvalue().split("\n> ")
+    assert "Ask a question first" in replies[0]
+    assert "[1] " in replies[1] and "[3] " not in replies[1]
+    assert "[3] " in replies[2] and "[4] " in replies[2] and "[1] " not in replies[2]
+    assert "in context" in replies[3] and "  │ " in replies[3]
+    assert "/context 1 to /context 4" in replies[4]
+    assert "[5] " in replies[5]
+    assert "no more passages" in replies[6]
+    assert "#:~:text=" in replies[1] + replies[2]
 
 def test_bot_without_token_falls_back_to_terminal_chat(real_index_dir: Path):
     env_free = {"INDEX_DIR": str(real_index_dir)}

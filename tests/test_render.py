@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import MAX_MESSAGE, render_answer, render_help, render_sources, render_welcome
+from bot.render import MAX_MESSAGE, render_answer, render_context, render_corroborations, render_help, render_shared, render_sources, render_welcome
 from index.models import Answer, Passage, Source, SourceInfo
 
 from .botapi import parse_telegram_html, utf16_len
@@ -27,20 +28,26 @@ def _passage(text: str, rank: int = 1, title: str = "A <b>title</b> & more", url
 SOURCES = [SourceInfo(doc_id=f"{i}.txt", source=Source(title=f"Article <{i}>", publisher="P&P", url=f"https://x.org/{i}")) for i in range(3)]
 
 
-def _accepted(html_text: str) -> str:
-    visible, error = parse_telegram_html(html_text)
-    assert not error, (error, html_text[:300])
-    assert utf16_len(html_text) <= MAX_MESSAGE
-    return visible
+def _accepted(html_text: str | list[str]) -> str:
+    """Every message valid Telegram HTML within the limit; their visible text joined."""
+    messages = [html_text] if isinstance(html_text, str) else html_text
+    assert messages
+    visible = []
+    for message in messages:
+        text, error = parse_telegram_html(message)
+        assert not error, (error, message[:300])
+        assert utf16_len(message) <= MAX_MESSAGE
+        visible.append(text)
+    return "\n\n".join(visible)
 
 
 def test_render_answer_escapes_article_text_and_cites():
     p = _passage("He said <script>alert(1)</script> & left. Then 5 > 3 and 2 < 4. Done now.")
-    html_text = render_answer(Answer(question="<b>q</b>", answered=True, passages=[p]))
+    [html_text] = render_answer(Answer(question="<b>q</b>", answered=True, passages=[p]))
     visible = _accepted(html_text)
     assert "<script>" not in html_text and "&lt;script&gt;" in html_text
     assert "A <b>title</b> & more — Pub & Co" in visible
-    assert 'href="https://example.org/a?x=1&amp;y=2"' in html_text
+    assert 'href="https://example.org/a?x=1&amp;y=2#:~:text=' in html_text
     assert "paragraph 4 of 9" in visible
     assert f"<b>{html.escape(p.highlight, quote=False)}</b>" in html_text
     assert "<blockquote>" in html_text
@@ -51,7 +58,7 @@ def test_render_answer_bolds_the_highlight():
     p = Passage(rank=1, score=0.9, doc_id="a.txt", title="T", publisher="", url="", text=text, start=0, end=len(text),
                 highlight="The answering sentence.", highlight_start=21, highlight_end=44,
                 paragraph_first=1, paragraph_last=1, paragraph_count=1)
-    html_text = render_answer(Answer("q", True, [p]))
+    [html_text] = render_answer(Answer("q", True, [p]))
     assert "First sentence here. <b>The answering sentence.</b> Last one." in html_text
     assert "<a " not in html_text  # no url known: no link
 
@@ -101,6 +108,58 @@ _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max
 def test_render_answer_any_text_is_valid_and_short(text: str, title: str, publisher: str, answered: bool):
     passages = [_passage(text, rank=i, title=title or "t", publisher=publisher) for i in range(1, 4)]
     _accepted(render_answer(Answer("q", answered, passages), SOURCES))
+
+
+def test_render_answer_splits_long_answers_between_passages():
+    passages = [_passage(("Sentence & <more> words here. " * 100)[:2500], rank=i) for i in range(1, 6)]
+    messages = render_answer(Answer("q", True, passages))
+    _accepted(messages)
+    assert len(messages) > 1
+    assert sum(m.count("<blockquote>") for m in messages) == 5
+    for message in messages:  # every message holds whole passages: each opens and closes its quote
+        assert message.count("<blockquote>") == message.count("</blockquote>") >= 1
+    assert [m.split("</b>", 1)[0] for m in messages][0] == "<b>1."
+    assert all("…" not in m for m in messages)  # nothing needed cutting
+
+
+def test_render_answer_links_the_passage_and_names_corroborating_articles():
+    other = replace(_passage("Another paper says it too. Indeed."), doc_id="b.txt", title="Other <paper>", url="https://b.org/x")
+    p = replace(_passage("One. The answering sentence, with a comma - and dash. Three."), corroborations=(other,))
+    [html_text] = render_answer(Answer("q", True, [p]), bot_username="corpus_test_bot")
+    visible = _accepted(html_text)
+    assert "Also reported by: Other <paper>" in visible
+    assert 'href="https://b.org/x#:~:text=' in html_text
+    assert 'href="https://t.me/corpus_test_bot?start=' in html_text
+    assert visible.index("A <b>title</b> & more") < visible.index("The answering sentence")  # source line first
+
+
+def test_render_context_shows_neighbours_around_the_bold_passage():
+    text = "Middle first. Middle answer. Middle end."
+    p = Passage(rank=1, score=0.0, doc_id="a.txt", title="T", publisher="", url="", text=text, start=100, end=100 + len(text),
+                highlight="Middle answer.", highlight_start=114, highlight_end=128, paragraph_first=3, paragraph_last=3, paragraph_count=9)
+    before = replace(p, text="Before text & such.", start=50, end=69, highlight="", highlight_start=50, highlight_end=50, paragraph_first=2, paragraph_last=2)
+    after = replace(p, text="After <text>.", start=200, end=213, highlight="", highlight_start=200, highlight_end=200, paragraph_first=4, paragraph_last=4)
+    html_text = render_context(p, [before, p, after])
+    visible = _accepted(html_text)
+    assert "paragraphs 2–4 of 9" in visible
+    assert visible.index("Before text & such.") < visible.index("Middle answer.") < visible.index("After <text>.")
+    assert "<b>Middle answer.</b>" in html_text
+
+
+def test_render_corroborations_lists_each_passage_and_its_other_sources():
+    others = tuple(replace(_passage("Reported elsewhere. Yes."), title=f"Paper {i}", url=f"https://p{i}.org/") for i in range(40))
+    messages = render_corroborations([replace(_passage("Alone here. Yes. Really."), rank=1), replace(_passage("Shared. Yes."), rank=2, corroborations=others)])
+    visible = _accepted(messages)
+    assert "No other article" in visible
+    assert all(f"Paper {i}" in visible for i in range(40))
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_ANY_TEXT, title=st.text(max_size=300))
+def test_render_shared_and_context_any_text_are_valid(text: str, title: str):
+    p = _passage(text, title=title or "t")
+    _accepted(render_shared(replace(p, corroborations=(p, p)), bot_username="corpus_test_bot"))
+    _accepted(render_context(p, [replace(p, start=0, end=50), p, replace(p, start=10**6, end=10**6 + 5)]))
 
 
 @settings(max_examples=100, deadline=None)

@@ -147,6 +147,35 @@ def test_fold_matches_curly_quotes_dashes_and_space():
     assert fold("It’s  “ten”\u00a0men — or so") == fold("it's \"TEN\" men - or so")
 
 
+def test_search_passage_at_finds_every_answer_passage_again(fake_retriever: IndexRetriever):
+    for p in fake_retriever.search("Rainbow Railroad smuggle people out of the region", top_k=5).passages:
+        again = fake_retriever.passage_at(p.doc_id, p.start, p.end, (p.highlight_start, p.highlight_end))
+        assert again is not None
+        assert (again.text, again.highlight, again.location) == (p.text, p.highlight, p.location)
+        _check_passages(type("A", (), {"passages": [again]})())
+
+
+def test_search_passage_at_refuses_offsets_that_mark_no_passage(fake_retriever: IndexRetriever):
+    p = fake_retriever.search("Rainbow Railroad", top_k=1).passages[0]
+    assert fake_retriever.passage_at("no-such-article.txt", p.start, p.end) is None
+    assert fake_retriever.passage_at(p.doc_id, p.start + 1, p.end) is None  # mid-sentence
+    assert fake_retriever.passage_at(p.doc_id, p.start, p.end, (p.start, p.start + 3)) is None  # not a sentence
+    assert fake_retriever.passage_at(p.doc_id, p.end, p.start) is None
+    assert fake_retriever.passage_at(p.doc_id, 10**8, 10**8 + 5) is None
+    first = fake_retriever.passage_at(p.doc_id, p.start, p.end)
+    assert first is not None and p.text.startswith(first.highlight)  # the first sentence by default
+
+
+def test_search_surrounding_gives_neighbours_in_reading_order(fake_retriever: IndexRetriever):
+    p = fake_retriever.search("Rainbow Railroad", top_k=1).passages[0]
+    around = fake_retriever.surrounding(p.doc_id, p.start, p.end, radius=1)
+    assert 2 <= len(around) <= 3
+    assert [a.start for a in around] == sorted(a.start for a in around)
+    assert any(a.start == p.start and a.end == p.end for a in around)
+    assert all(a.doc_id == p.doc_id and a.highlight == "" for a in around)
+    text = _doc_text(p.doc_id)
+    assert all(text[a.start : a.end] == a.text for a in around)
+    assert fake_retriever.surrounding("no-such-article.txt", 0, 1) == []
 
 def _ranking(answer) -> list[tuple[str, int]]:
     return [(p.doc_id, p.start) for p in answer.passages]
