@@ -12,6 +12,7 @@ Whether to answer at all is a separate, absolute judgement: see ``confidence``.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
@@ -89,12 +90,6 @@ class IndexRetriever:
         self._questions = QuestionEncoder(embedder)
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
-        # Each article's passages in reading order, for lookups by offset.
-        self._rows_by_doc: dict[str, list[int]] = {}
-        for row, chunk in enumerate(index.chunks):
-            self._rows_by_doc.setdefault(chunk.doc_id, []).append(row)
-        for rows in self._rows_by_doc.values():
-            rows.sort(key=lambda r: index.chunks[r].start)
 
     def with_settings(self, **changes) -> IndexRetriever:
         """The same index and model with other settings, e.g. a baseline mode."""
@@ -275,10 +270,10 @@ class IndexRetriever:
         Offsets that fall between sentences, span passages or name no article
         give None: the corpus or its chunking has changed since the link was made.
         """
-        position = self._position(doc_id, start, end)
-        if position is None:
+        row = self._row_holding(doc_id, start, end)
+        if row is None:
             return None
-        chunk = self.index.chunks[self._rows_by_doc[doc_id][position]]
+        chunk = self.index.chunks[row]
         inside = [s for s in chunk.sentences if start <= s.start and s.end <= end]
         if not inside or inside[0].start != start or inside[-1].end != end:
             return None
@@ -288,17 +283,25 @@ class IndexRetriever:
         return self._slice(chunk, start, end, hl)
 
     def surrounding(self, doc_id: str, start: int, end: int, radius: int = 1) -> list[Passage]:
-        position = self._position(doc_id, start, end)
-        if position is None:
+        row = self._row_holding(doc_id, start, end)
+        if row is None:
             return []
-        rows = self._rows_by_doc[doc_id][max(position - radius, 0) : position + radius + 1]
-        return [self._slice(c, c.start, c.end, (c.start, c.start)) for c in (self.index.chunks[r] for r in rows)]
+        rows = self.index.documents[doc_id].chunk_rows
+        near = range(max(row - radius, rows.start), min(row + radius + 1, rows.stop))
+        return [self._slice(c, c.start, c.end, (c.start, c.start)) for c in (self.index.chunks[r] for r in near)]
 
-    def _position(self, doc_id: str, start: int, end: int) -> int | None:
-        """Where in its article's passages the one holding [start, end) stands."""
-        rows = self._rows_by_doc.get(doc_id, [])
-        positions = [i for i, r in enumerate(rows) if self.index.chunks[r].start <= start and end <= self.index.chunks[r].end]
-        return positions[0] if positions and start < end else None
+    def _row_holding(self, doc_id: str, start: int, end: int) -> int | None:
+        """The row of the article's passage that holds [start, end), found by bisection:
+        passages are stored in reading order, and reading one row costs a parse."""
+        meta = self.index.documents.get(doc_id)
+        if meta is None or not start < end:
+            return None
+        rows = meta.chunk_rows
+        at = bisect.bisect_right(rows, start, key=lambda r: self.index.chunks[r].start) - 1
+        if at < 0:
+            return None
+        chunk = self.index.chunks[rows[at]]
+        return rows[at] if chunk.start <= start and end <= chunk.end else None
 
     def _slice(self, chunk: Chunk, start: int, end: int, highlight: tuple[int, int]) -> Passage:
         """Part of a chunk as a passage; an empty highlight marks none of it (context around a quote)."""

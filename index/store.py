@@ -46,7 +46,7 @@ __all__ = ["FORMAT_VERSION", "StoredIndex", "check_compatible", "write_index", "
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: BM25 indexes beside the vectors
+FORMAT_VERSION = 3  # 2: BM25 beside the vectors; 3: row maps, size-chosen vector indexes, article row ranges
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
@@ -67,6 +67,13 @@ class DocumentMeta:
     doc_id: str
     source: Source
     paragraph_count: int
+    # The article's passages are rows first_chunk … first_chunk + chunk_count - 1, in reading order.
+    first_chunk: int = 0
+    chunk_count: int = 0
+
+    @property
+    def chunk_rows(self) -> range:
+        return range(self.first_chunk, self.first_chunk + self.chunk_count)
 
 
 class ChunkTable(Sequence[Chunk]):
@@ -166,8 +173,12 @@ def write_index(
     _write_npy(staging / CHUNK_OFFSETS, np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64))
     _write_npy(staging / SENTENCE_COUNTS, np.array([len(c.sentences) for c in chunks], dtype=np.int32))
     paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
+    rows = _article_rows(chunks)
     docs = [
-        {"doc_id": d.doc_id, **asdict(d.source), "sha256": d.sha256, "paragraph_count": paragraphs.get(d.doc_id, 0)}
+        {
+            "doc_id": d.doc_id, **asdict(d.source), "sha256": d.sha256,
+            "paragraph_count": paragraphs.get(d.doc_id, 0), "chunk_rows": rows.get(d.doc_id, [0, 0]),
+        }
         for d in documents
     ]
     _write_text(staging / DOCUMENTS, json.dumps(docs, ensure_ascii=False, indent=1))
@@ -200,6 +211,17 @@ def write_index(
     _fsync_dir(out_dir)
     _prune(builds, keep=_KEEP_BUILDS)
     return final
+
+
+def _article_rows(chunks: list[Chunk]) -> dict[str, list[int]]:
+    """Each article's [first row, row count]: its passages must be consecutive and in reading order."""
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        span = rows.setdefault(chunk.doc_id, [row, 0])
+        if span[0] + span[1] != row or (span[1] and chunks[row - 1].start >= chunk.start):
+            raise ValueError(f"the passages of {chunk.doc_id} are not consecutive and in order")
+        span[1] += 1
+    return rows
 
 
 def _chunk_row(chunk: Chunk) -> dict[str, Any]:
@@ -386,6 +408,8 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
                 doc_id=row["doc_id"],
                 source=Source(**{k: row.get(k, "") for k in ("title", "publisher", "author", "url", "published")}),
                 paragraph_count=row["paragraph_count"],
+                first_chunk=row["chunk_rows"][0],
+                chunk_count=row["chunk_rows"][1],
             )
             for row in json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
         }

@@ -47,6 +47,13 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     assert len(rows) == report.chunks
     texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
     assert all(texts[r["doc_id"]][r["start"] : r["end"]] == r["text"] for r in rows)
+    # Each article names its passages as one run of rows in reading order, so a link can find its
+    # passage by bisection instead of reading every row.
+    for doc in json.loads((build / "documents.json").read_text(encoding="utf-8")):
+        first, count = doc["chunk_rows"]
+        mine = [i for i, r in enumerate(rows) if r["doc_id"] == doc["doc_id"]]
+        assert mine == list(range(first, first + count))
+        assert [rows[i]["start"] for i in mine] == sorted(rows[i]["start"] for i in mine)
 
 
 def test_load_index_reads_passages_on_demand_equal_to_the_built_ones(corpus: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
