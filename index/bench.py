@@ -75,7 +75,8 @@ def _synthetic(n: int, chunks: list[Chunk], chunk_vecs: np.ndarray, sentence_vec
     """n passages copied from seed passages, with perturbed vectors for passages and their sentences."""
     rng = np.random.default_rng(seed)
     first = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
-    proto = rng.integers(0, len(chunks), n)
+    # Sorted, so each article's copies are consecutive rows in reading order, as in a real build.
+    proto = np.sort(rng.integers(0, len(chunks), n))
     partner = rng.integers(0, len(chunks), n)
     weight = rng.random(n).astype(np.float32)
     counts = np.array([len(chunks[p].sentences) for p in proto])

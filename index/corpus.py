@@ -29,6 +29,9 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SOURCES_FILE = "sources.toml"
 SUFFIXES = (".txt", ".md")
 _FIELDS = ("title", "publisher", "author", "url", "published")
+# Shown with the publisher when an article has no known title and opens without a
+# headline; without a publisher either, the file name is all that identifies it.
+UNTITLED = "Untitled article"
 _HEADLINE_MAX_CHARS = 150
 _HEADLINE_MAX_WORDS = 25
 
@@ -79,7 +82,7 @@ def _load_document(corpus_dir: Path, path: Path, sources: dict[str, dict[str, st
         return None
     meta = sources.get(doc_id, {})
     source = Source(
-        title=meta.get("title") or _title_from_text(text) or path.stem,
+        title=meta.get("title") or _title_from_text(text) or (UNTITLED if meta.get("publisher") else path.stem),
         publisher=meta.get("publisher", ""),
         author=meta.get("author", ""),
         url=meta.get("url", ""),

@@ -218,7 +218,7 @@ def _article_rows(chunks: list[Chunk]) -> dict[str, list[int]]:
     rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(chunks):
         span = rows.setdefault(chunk.doc_id, [row, 0])
-        if span[0] + span[1] != row or (span[1] and chunks[row - 1].start >= chunk.start):
+        if span[0] + span[1] != row or (span[1] and chunks[row - 1].start > chunk.start):
             raise ValueError(f"the passages of {chunk.doc_id} are not consecutive and in order")
         span[1] += 1
     return rows

@@ -24,10 +24,11 @@ def test_load_corpus_seeds_take_metadata_from_sources_toml():
     assert (vice.author, vice.url) == ("Matt Baume", "")  # no url is known: none is invented
 
 
-def test_load_corpus_title_falls_back_to_headline_then_file_name():
+def test_load_corpus_title_falls_back_to_headline_then_untitled_with_its_publisher():
     docs = {d.doc_id: d for d in load_corpus(SEEDS)}
-    # 000's first line is a long sentence of the story, not a headline.
-    assert docs["000_746d7626044fb8bd.txt"].source.title == "000_746d7626044fb8bd"
+    # 000's first line is a long sentence of the story, not a headline; its publisher is known.
+    source = docs["000_746d7626044fb8bd.txt"].source
+    assert (source.title, source.publisher) == ("Untitled article", "Blasting News")
 
 
 @pytest.mark.parametrize(
