@@ -100,7 +100,7 @@ def build_index(
     report = BuildReport(
         path, len(documents), len(chunks), len(vectors) - len(chunks), time.perf_counter() - started, encoded_docs, encoded_texts
     )
-    logger.info("%s", report)
+    logger.debug("%s", report)  # the CLI prints it; logging it too showed it twice
     return report
 
 
