@@ -133,7 +133,7 @@ class IndexRetriever:
         """Passages proposed by any of the four searches, with all four signals read for each."""
         idx = self.index
         q = query.reshape(1, -1)
-        c_scores, c_rows = idx.chunk_vectors.search(q, min(k, idx.chunk_vectors.ntotal))
+        _, c_rows = idx.chunk_vectors.search(q, min(k, idx.chunk_vectors.ntotal))
         _, s_rows = idx.sentence_vectors.search(q, min(k, idx.sentence_vectors.ntotal))
         chunk_bm25 = idx.chunk_lexical.scores(words)
         sentence_bm25 = idx.sentence_lexical.scores(words)
@@ -147,14 +147,8 @@ class IndexRetriever:
         chunk_cosines = idx.chunk_vectors.reconstruct_batch(ordered) @ query
         # Every candidate's sentences in one read and one product: per-passage reads
         # dominated the search at a million passages.
-        firsts = idx.chunk_first_sentence[ordered].astype(np.int64)
-        following = ordered + 1
-        ends = np.where(
-            following < len(idx.chunk_first_sentence),
-            idx.chunk_first_sentence[np.minimum(following, len(idx.chunk_first_sentence) - 1)],
-            len(idx.sentence_owner),
-        )
-        counts = (ends - firsts).astype(np.int64)
+        firsts = idx.chunk_first_sentence[ordered]
+        counts = idx.sentence_counts[ordered]
         bounds = np.concatenate([[0], np.cumsum(counts)])
         sentence_rows = np.repeat(firsts - bounds[:-1], counts) + np.arange(bounds[-1], dtype=np.int64)
         vectors = idx.sentence_vectors.reconstruct_batch(sentence_rows)
@@ -203,21 +197,18 @@ class IndexRetriever:
         kept: list[tuple[_Candidate, list[_Candidate]]] = []
         heads: list[tuple[np.ndarray, set[str]]] = []  # each kept passage's highlight: vector, words
         for c in ranked[: max(self.settings.same_fact_pool, top_k)]:
-            vector = c.best_vector
-            if self._join_same_fact(c, vector, kept, heads):
+            if self._join_same_fact(c, kept, heads):
                 continue
             if len(kept) < top_k:
                 kept.append((c, []))
-                heads.append((vector, self._highlight_words(c)[1]))
+                heads.append((c.best_vector, self._highlight_words(c)[1]))
         return kept
 
-    def _join_same_fact(
-        self, c: _Candidate, vector: np.ndarray, kept: list[tuple[_Candidate, list[_Candidate]]], heads: list
-    ) -> bool:
+    def _join_same_fact(self, c: _Candidate, kept: list[tuple[_Candidate, list[_Candidate]]], heads: list) -> bool:
         """Add ``c`` to the first kept passage of another article reporting the same fact, if any."""
         # Only a highlight close in meaning to a kept one needs its passage read:
         # at a million passages reading every candidate's text dominated the search.
-        close = [i for i, (head_vector, _) in enumerate(heads) if float(vector @ head_vector) >= self.settings.same_fact_cosine]
+        close = [i for i, (head, _) in enumerate(heads) if float(c.best_vector @ head) >= self.settings.same_fact_cosine]
         if not close:
             return False
         doc, words = self._highlight_words(c)
@@ -242,26 +233,10 @@ class IndexRetriever:
 
     def _passage(self, rank: int, c: _Candidate, others: list[_Candidate] = ()) -> Passage:
         chunk = self.index.chunks[c.row]
-        source = self.index.documents[chunk.doc_id].source
         span = chunk.sentences[c.best]
-        offset = chunk.start
-        return Passage(
-            rank=rank,
-            score=round(c.score, 4),
-            doc_id=chunk.doc_id,
-            title=source.title,
-            publisher=source.publisher,
-            url=source.url,
-            text=chunk.text,
-            start=chunk.start,
-            end=chunk.end,
-            highlight=chunk.text[span.start - offset : span.end - offset],
-            highlight_start=span.start,
-            highlight_end=span.end,
-            paragraph_first=chunk.paragraph_first,
-            paragraph_last=chunk.paragraph_last,
-            paragraph_count=chunk.paragraph_count,
-            corroborations=tuple(self._passage(rank, o) for o in others),
+        return self._slice(
+            chunk, chunk.start, chunk.end, (span.start, span.end),
+            rank=rank, score=round(c.score, 4), corroborations=tuple(self._passage(rank, o) for o in others),
         )
 
     def passage_at(self, doc_id: str, start: int, end: int, highlight: tuple[int, int] | None = None) -> Passage | None:
@@ -303,14 +278,17 @@ class IndexRetriever:
         chunk = self.index.chunks[rows[at]]
         return rows[at] if chunk.start <= start and end <= chunk.end else None
 
-    def _slice(self, chunk: Chunk, start: int, end: int, highlight: tuple[int, int]) -> Passage:
+    def _slice(
+        self, chunk: Chunk, start: int, end: int, highlight: tuple[int, int],
+        *, rank: int = 1, score: float = 0.0, corroborations: tuple[Passage, ...] = (),
+    ) -> Passage:
         """Part of a chunk as a passage; an empty highlight marks none of it (context around a quote)."""
         source = self.index.documents[chunk.doc_id].source
         text = chunk.text[start - chunk.start : end - chunk.start]
         hs, he = highlight
         return Passage(
-            rank=1,
-            score=0.0,
+            rank=rank,
+            score=score,
             doc_id=chunk.doc_id,
             title=source.title,
             publisher=source.publisher,
@@ -324,13 +302,15 @@ class IndexRetriever:
             paragraph_first=chunk.paragraph_first,
             paragraph_last=chunk.paragraph_last,
             paragraph_count=chunk.paragraph_count,
+            corroborations=corroborations,
         )
+
 
 def _top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k highest scores above zero (BM25 is zero where no question word occurs)."""
-    matched = np.flatnonzero(scores > 0)  # usually far fewer than all rows
     if k <= 0:
-        return matched[:0]
+        return np.zeros(0, dtype=np.int64)
+    matched = np.flatnonzero(scores > 0)  # usually far fewer than all rows
     if len(matched) <= k:
         return matched
     return matched[np.argpartition(-scores[matched], k - 1)[:k]]

@@ -120,17 +120,13 @@ class StoredIndex:
     sentence_vectors: faiss.Index
     sentence_owner: np.ndarray  # sentence row → chunk row
     chunk_first_sentence: np.ndarray  # chunk row → its first sentence row
+    sentence_counts: np.ndarray  # chunk row → how many sentences it has
     chunk_lexical: LexicalIndex
     sentence_lexical: LexicalIndex
 
     @property
     def model(self) -> str:
         return self.manifest["model"]
-
-    def sentence_count(self, row: int) -> int:
-        """Sentences in passage ``row``, from the row maps: no need to read the passage."""
-        end = self.chunk_first_sentence[row + 1] if row + 1 < len(self.chunk_first_sentence) else len(self.sentence_owner)
-        return int(end - self.chunk_first_sentence[row])
 
 
 def _build_id() -> str:
@@ -442,6 +438,7 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         sentence_vectors=sentence_vectors,
         sentence_owner=owner,
         chunk_first_sentence=first,
+        sentence_counts=counts,
         chunk_lexical=chunk_lexical,
         sentence_lexical=sentence_lexical,
     )
