@@ -117,12 +117,16 @@ def _build(args: argparse.Namespace, config: IndexConfig) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, config: IndexConfig, embedder=None):
+def _query_config(args: argparse.Namespace, config: IndexConfig) -> IndexConfig:
     from dataclasses import replace
 
+    return replace(config, index_dir=args.index, model=args.model, backend=args.backend)
+
+
+def _open(args: argparse.Namespace, config: IndexConfig, embedder=None):
     from .pipeline import open_retriever
 
-    return open_retriever(replace(config, index_dir=args.index, model=args.model, backend=args.backend), embedder)
+    return open_retriever(_query_config(args, config), embedder)
 
 
 def _search(args: argparse.Namespace, config: IndexConfig) -> int:
@@ -219,7 +223,8 @@ def _eval_squad(args: argparse.Namespace, config: IndexConfig) -> int:
     with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
         corpus, out = Path(tmp) / "corpus", Path(tmp) / "index"
         questions = write_squad_corpus(args.squad, corpus)
-        embedder = load_embedder(args.model)
+        chosen = _query_config(args, config)  # the same model and backend as our own index is asked with
+        embedder = load_embedder(chosen.model, chosen.backend, chosen.models_dir)
         build_index(corpus, out, embedder, progress=False)
         reports = _compare(IndexRetriever(load_index(out), embedder, config.search_settings), questions, args.top_k)
     extra = {}

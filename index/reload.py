@@ -53,7 +53,6 @@ class ReloadingRetriever:
         self.index_dir = Path(index_dir)
         self._load = load
         self._reload_lock = threading.Lock()  # one reload at a time; readers never take it
-        self._stamp = build_stamp(self.index_dir)
         # A bad index at start-up raises here: the bot refuses to start rather than serve it.
         self.current: IndexRetriever = first if first is not None else load()
         self._stamp = build_stamp(self.current.index.path)
