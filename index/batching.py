@@ -34,7 +34,7 @@ class QuestionEncoder:
                 with self._queue_lock:
                     batch, self._waiting = self._waiting, []
                 try:
-                    vectors = self._embedder.encode([q for q, _ in batch], batch_size=max(1, len(batch)))
+                    vectors = self._embedder.encode_queries([q for q, _ in batch], batch_size=max(1, len(batch)))
                 except BaseException as exc:
                     for _, future in batch:
                         future.set_exception(exc)

@@ -270,7 +270,7 @@ def measure_size(size_dir: Path, questions_file: Path) -> SizeResult:
     read = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY
     exact_chunks = faiss.read_index(str(size_dir / "exact-chunks.faiss"), read)
     exact_sentences = faiss.read_index(str(size_dir / "exact-sentences.faiss"), read)
-    query_vectors = np.vstack([embedder.encode(questions), np.load(size_dir / "held_out.npy", allow_pickle=False)])
+    query_vectors = np.vstack([embedder.encode_queries(questions), np.load(size_dir / "held_out.npy", allow_pickle=False)])
     recall = recall_at_k(index.chunk_vectors.search(query_vectors, 10)[1], exact_chunks.search(query_vectors, 10)[1])
     retriever.index = replace(index, chunk_vectors=exact_chunks, sentence_vectors=exact_sentences)
     exact = [t for q in questions for t in _timed(lambda q=q: retriever.search(q), EXACT_REPEATS)]

@@ -11,12 +11,12 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .chunking import ChunkSettings, chunk_corpus
+from .chunking import ChunkSettings, chunk_corpus, embedding_texts
 from .corpus import corpus_fingerprint, load_corpus
 from .embedding import Embedder
 from .errors import QAError
@@ -53,7 +53,7 @@ class BuildReport:
 def chunk_settings_for(embedder: Embedder) -> ChunkSettings:
     default = ChunkSettings()
     # Two tokens of the window go to the model's [CLS] and [SEP].
-    return ChunkSettings(max_tokens=min(default.max_tokens, embedder.max_tokens - 2), min_tokens=default.min_tokens)
+    return replace(default, max_tokens=min(default.max_tokens, embedder.max_tokens - 2))
 
 
 def build_index(
@@ -64,23 +64,32 @@ def build_index(
     progress: bool | None = None,
     batch_size: int = BATCH_SIZE,
     documents: list[Document] | None = None,
+    chunking: ChunkSettings | None = None,
 ) -> BuildReport:
     """Build and publish a new index; ``documents`` saves reloading a corpus the caller already checked."""
     started = time.perf_counter()
     fingerprint = corpus_fingerprint(corpus_dir)
     documents = documents if documents is not None else load_corpus(corpus_dir)
-    settings = chunk_settings_for(embedder)
+    settings = chunking or chunk_settings_for(embedder)
     chunks = chunk_corpus(documents, settings, embedder.count_tokens)
     show = sys.stderr.isatty() if progress is None else progress
     texts = {d.doc_id: d.text for d in documents}
-    chunk_lexical = LexicalIndex.build([c.text for c in chunks])
-    sentence_lexical = LexicalIndex.build([texts[c.doc_id][s.start : s.end] for c in chunks for s in c.sentences])
-    recipe = {"model": embedder.name, "backend": getattr(embedder, "backend", ""), "chunking": asdict(settings)}
+    language = {d.doc_id: d.source.language for d in documents}
+    chunk_lexical = LexicalIndex.build([c.text for c in chunks], [language[c.doc_id] for c in chunks])
+    sentence_lexical = LexicalIndex.build(
+        [texts[c.doc_id][s.start : s.end] for c in chunks for s in c.sentences],
+        [language[c.doc_id] for c in chunks for _ in c.sentences],
+    )
+    recipe = {
+        "model": embedder.name, "backend": getattr(embedder, "backend", ""), "chunking": asdict(settings),
+        "prompts": list(getattr(embedder, "prompts", ("", ""))),
+    }
     cache = VectorCache(Path(out_dir) / "embeddings")
-    vectors, encoded_docs, encoded_texts = _cached_vectors(documents, chunks, embedder, cache, recipe, batch_size, show)
+    vectors, encoded_docs, encoded_texts = _cached_vectors(documents, chunks, embedder, cache, recipe, settings, batch_size, show)
     manifest = {
         "model": embedder.name,
         "backend": recipe["backend"],
+        "prompts": recipe["prompts"],
         "dimension": embedder.dimension,
         "metric": "inner_product",
         "normalized": True,
@@ -110,6 +119,7 @@ def _cached_vectors(
     embedder: Embedder,
     cache: VectorCache,
     recipe: dict,
+    settings: ChunkSettings,
     batch_size: int,
     progress: bool,
 ) -> tuple[np.ndarray, int, int]:
@@ -135,8 +145,7 @@ def _cached_vectors(
             out[rows_of[doc.doc_id]] = cached
             continue
         missing.append(doc.doc_id)
-        texts += [chunks[r].text for r in mine]
-        texts += [doc.text[s.start : s.end] for r in mine for s in chunks[r].sentences]
+        texts += embedding_texts(doc, [chunks[r] for r in mine], settings)
 
     if missing:
         wanted = np.concatenate([rows_of[d] for d in missing])

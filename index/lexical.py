@@ -1,7 +1,8 @@
 """BM25 over passages and sentences, with bm25s's sparse index saved beside the vectors.
 
-Words are lower-cased, English stop words dropped and the rest stemmed, so
-"detained" in a question meets "detentions" in an article. The index is three
+Words are lower-cased, stop words dropped and the rest stemmed by the rules of
+the text's language (index/language.py), so "detained" in a question meets
+"detentions" in an article, and "задержаны" meets "задержания". The index is three
 numpy arrays and two JSON files (bm25s's own format, read with pickle off), and
 scoring touches only the posting lists of the question's words, so it scales with
 the corpus the way the vector index does.
@@ -16,33 +17,50 @@ from functools import lru_cache
 from pathlib import Path
 
 import bm25s
+import bm25s.stopwords
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
-__all__ = ["LexicalIndex", "tokenize"]
+from .language import DEFAULT_LANGUAGE, LANGUAGES, detect_language
+
+__all__ = ["LexicalIndex", "query_words", "tokenize", "words"]
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
-_STOPWORDS = frozenset(STOPWORDS_EN)
-_STEMMER = Stemmer.Stemmer("english")
+_STOPWORD_LISTS = {"en": "STOPWORDS_EN"} | {
+    code: f"STOPWORDS_{name.upper()}" for code, name in LANGUAGES.items() if code != "en"
+}
+
+
+@lru_cache(maxsize=None)
+def _rules(language: str) -> tuple[frozenset[str], Stemmer.Stemmer]:
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    stop = getattr(bm25s.stopwords, _STOPWORD_LISTS[language], ())
+    return frozenset(stop), Stemmer.Stemmer(LANGUAGES[language])
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+def _stem(word: str, language: str) -> str:
+    return _rules(language)[1].stemWord(word)
 
 
-def words(text: str) -> list[str]:
-    """A text's stemmed content words, in order.
+def words(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """A text's stemmed content words, in order, by the rules of ``language``.
 
     Done here rather than by ``bm25s.tokenize``, whose per-call set-up costs more
     than the work when a question or one sentence is tokenized at a time.
     """
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    stop = _rules(language)[0]
+    return [_stem(w, language) for w in _WORD.findall(text.lower()) if w not in stop]
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    return [words(t) for t in texts]
+def query_words(question: str) -> list[str]:
+    """A question's words, stemmed in the language it is written in."""
+    return words(question, detect_language(question))
+
+
+def tokenize(texts: Sequence[str], languages: Sequence[str] | None = None) -> list[list[str]]:
+    languages = languages or [DEFAULT_LANGUAGE] * len(texts)
+    return [words(t, lang) for t, lang in zip(texts, languages)]
 
 
 class LexicalIndex:
@@ -56,8 +74,8 @@ class LexicalIndex:
         self._df = np.diff(indptr)
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        return cls.from_tokens(tokenize(texts))
+    def build(cls, texts: Sequence[str], languages: Sequence[str] | None = None) -> LexicalIndex:
+        return cls.from_tokens(tokenize(texts, languages))
 
     @classmethod
     def from_tokens(cls, tokens: Sequence[list[str]]) -> LexicalIndex:
@@ -88,11 +106,10 @@ class LexicalIndex:
         df = int(self._df[token]) if token is not None and token < len(self._df) else 0
         return math.log(1 + self.rows / (1 + df))
 
-    def coverage(self, words: Sequence[str], text_words: Sequence[str]) -> float:
-        """Share of the question's information (idf-weighted words) that a text contains."""
-        wanted = set(words)
-        if not wanted:
-            return 0.0
-        have = set(text_words)
-        weights = {w: self.idf(w) for w in wanted}
-        return sum(v for w, v in weights.items() if w in have) / sum(weights.values())
+    def coverage(self, words: Sequence[str], texts_words: Sequence[Sequence[str]]) -> np.ndarray:
+        """For each text, the share of the question's information (idf-weighted words) it contains."""
+        weights = {w: self.idf(w) for w in set(words)}
+        total = sum(weights.values())
+        if not total:
+            return np.zeros(len(texts_words))
+        return np.array([sum(v for w, v in weights.items() if w in set(t)) / total for t in texts_words])

@@ -17,6 +17,7 @@ class Source:
     author: str = ""
     url: str = ""
     published: str = ""
+    language: str = ""  # ISO 639-1, detected at build time unless sources.toml gives it
 
 
 @dataclass(frozen=True)

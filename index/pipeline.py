@@ -5,21 +5,24 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from .config import IndexConfig
-from .embedding import Embedder, load_embedder
-from .errors import QAError
+from .embedding import Embedder, load_embedder, resolve_backend
+from .errors import IndexMismatch, QAError
 from .reload import ReloadingRetriever
 from .search import IndexRetriever
 from .store import check_compatible, load_index, read_manifest
 from .vectors import set_search_threads
 
-__all__ = ["open_retriever", "open_reloading_retriever"]
+__all__ = ["check_backend", "open_retriever", "open_reloading_retriever"]
 
 
 def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> IndexRetriever:
     """Load the index and its model once, refusing an index built for another model, or damaged."""
     model = embedder.name if embedder else config.model
     # Checked before the model loads: refusing the index should not cost seconds.
-    check_compatible(read_manifest(config.index_dir), config.index_dir, model=model)
+    manifest = read_manifest(config.index_dir)
+    check_compatible(manifest, config.index_dir, model=model)
+    backend = getattr(embedder, "backend", None) or resolve_backend(config.model, config.backend)
+    check_backend(manifest, config.index_dir, backend)
     # One question is too small to split across cores: on a shared 2-core machine a
     # second thread waits on the first (measured: 31 ms with one torch thread, 210 ms
     # with two under load), and the bot already runs questions side by side.
@@ -36,6 +39,16 @@ def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> Ind
         index = pending.result()
     check_compatible(index.manifest, config.index_dir, model=embedder.name, dimension=embedder.dimension)
     return IndexRetriever(index, embedder, config.search_settings)
+
+
+def check_backend(manifest: dict, index_dir, backend: str) -> None:
+    """An int8 and a float32 copy of one model place texts differently: a build is queried as it was built."""
+    built = manifest.get("backend") or ""
+    if built and backend and built != backend:
+        raise IndexMismatch(
+            f"The index at {index_dir} was built with the {built} backend, but this run uses {backend}. "
+            f"Set EMBEDDING_BACKEND={built}, or rebuild it with: python -m index build --out {index_dir} --backend {backend}"
+        )
 
 
 def open_reloading_retriever(config: IndexConfig, embedder: Embedder | None = None) -> ReloadingRetriever:

@@ -402,7 +402,7 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         documents = {
             row["doc_id"]: DocumentMeta(
                 doc_id=row["doc_id"],
-                source=Source(**{k: row.get(k, "") for k in ("title", "publisher", "author", "url", "published")}),
+                source=Source(**{k: row.get(k, "") for k in ("title", "publisher", "author", "url", "published", "language")}),
                 paragraph_count=row["paragraph_count"],
                 first_chunk=row["chunk_rows"][0],
                 chunk_count=row["chunk_rows"][1],

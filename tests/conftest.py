@@ -37,6 +37,13 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that opens a connection beyond loopback."""
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 SEEDS = ROOT / "seeds"
+
+
+def seed_texts() -> dict[str, str]:
+    """The seed articles as the index stores them: cleaned of page furniture, which offsets refer to."""
+    from index.corpus import load_corpus
+
+    return {d.doc_id: d.text for d in load_corpus(SEEDS)}
 DEV_QUESTIONS = Path(__file__).parent / "data" / "dev_questions.jsonl"
 
 

@@ -17,6 +17,7 @@ class FakeEmbedder:
 
     def __init__(self, name: str = "fake-hash-64", dimension: int = 64, max_tokens: int = 256) -> None:
         self.name = name
+        self.backend = "fake"
         self.dimension = dimension
         self.max_tokens = max_tokens
         self.calls = 0
@@ -35,6 +36,9 @@ class FakeEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+    def encode_queries(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        return self.encode(texts, batch_size=batch_size)
 
     def count_tokens(self, text: str) -> int:
         return len(re.findall(r"\w+|[^\w\s]", text))

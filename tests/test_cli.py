@@ -11,7 +11,7 @@ import pytest
 from bot.console import run_console
 from index import cli
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, seed_texts
 
 
 def _run(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -27,7 +27,7 @@ def test_cli_search_json_quotes_the_corpus(real_index_dir: Path):
     assert len(answer["passages"]) == 5
     for p in answer["passages"]:
         assert {"rank", "score", "doc_id", "title", "url", "text", "start", "end", "highlight"} <= set(p)
-        text = (SEEDS / p["doc_id"]).read_text(encoding="utf-8")
+        text = seed_texts()[p["doc_id"]]
         assert text[p["start"] : p["end"]] == p["text"]
         assert p["highlight"] in p["text"]
     glxy = [p for p in answer["passages"] if p["doc_id"] == "002_c6844e9f196c398b.txt"]

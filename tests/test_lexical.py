@@ -43,8 +43,8 @@ def test_save_and_load_round_trip_without_pickle(tmp_path: Path):
 def test_coverage_weighs_rare_words_more():
     index = LexicalIndex.build(["gay men detained in Chechnya", "gay men in Chechnya", "gay men released in Chechnya"])
     question = words("gay men detained")
-    full, common_only = index.coverage(question, words("gay men detained")), index.coverage(question, words("gay men"))
+    full, common_only = index.coverage(question, [words("gay men detained"), words("gay men")])
     assert full == 1.0
     # "detained" occurs in one row of three, "gay" and "men" in all: losing it costs more than a third.
     assert common_only < 2 / 3
-    assert index.coverage(words("population of Brazil"), words("gay men in Chechnya")) == 0.0
+    assert index.coverage(words("population of Brazil"), [words("gay men in Chechnya")])[0] == 0.0

@@ -13,12 +13,12 @@ from index.evaluate import evaluate, fold, load_questions
 from index.search import IndexRetriever
 from index.store import load_index
 
-from .conftest import DEV_QUESTIONS, SEEDS
+from .conftest import DEV_QUESTIONS, SEEDS, seed_texts
 from .fakes import FakeEmbedder, SlowEmbedder
 
 
 def _doc_text(doc_id: str) -> str:
-    return (SEEDS / doc_id).read_text(encoding="utf-8")
+    return seed_texts()[doc_id]
 
 
 def _check_passages(answer, read=_doc_text) -> None:

@@ -18,7 +18,7 @@ from index.build import build_index, is_stale
 from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from index.store import load_index, read_manifest, sha256_file
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, seed_texts
 from .fakes import FakeEmbedder
 
 
@@ -45,7 +45,7 @@ def test_build_writes_manifest_and_json_metadata(tmp_path: Path, fake_embedder: 
     assert manifest["built_at"]
     rows = [json.loads(line) for line in (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == report.chunks
-    texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    texts = seed_texts()
     assert all(texts[r["doc_id"]][r["start"] : r["end"]] == r["text"] for r in rows)
     # Each article names its passages as one run of rows in reading order, so a link can find its
     # passage by bisection instead of reading every row.
