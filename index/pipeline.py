@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from .config import IndexConfig
-from .embedding import Embedder, load_embedder, resolve_backend
+from .embedding import Embedder, load_embedder
 from .errors import IndexMismatch, QAError
 from .reload import ReloadingRetriever
 from .search import IndexRetriever
@@ -19,10 +19,8 @@ def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> Ind
     """Load the index and its model once, refusing an index built for another model, or damaged."""
     model = embedder.name if embedder else config.model
     # Checked before the model loads: refusing the index should not cost seconds.
-    manifest = read_manifest(config.index_dir)
-    check_compatible(manifest, config.index_dir, model=model)
-    backend = getattr(embedder, "backend", None) or resolve_backend(config.model, config.backend)
-    check_backend(manifest, config.index_dir, backend)
+    check_compatible(read_manifest(config.index_dir), config.index_dir, model=model)
+
     # One question is too small to split across cores: on a shared 2-core machine a
     # second thread waits on the first (measured: 31 ms with one torch thread, 210 ms
     # with two under load), and the bot already runs questions side by side.
@@ -38,6 +36,7 @@ def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> Ind
             raise
         index = pending.result()
     check_compatible(index.manifest, config.index_dir, model=embedder.name, dimension=embedder.dimension)
+    check_backend(index.manifest, config.index_dir, getattr(embedder, "backend", ""))
     return IndexRetriever(index, embedder, config.search_settings)
 
 
