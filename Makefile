@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test index clean
+.PHONY: setup run test index clean locales messages
 
 setup: $(STAMP)
 
@@ -21,15 +21,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: setup
+run: setup locales
 	@$(BIN)/python -m index build --if-stale
 	@$(BIN)/python -m bot
 
 index: setup
 	$(BIN)/python -m index build
 
-test: setup
+test: setup locales
 	$(BIN)/python -m pytest
+
+# The bot's words in other languages: one gettext catalog each (README, "Languages").
+# `make locales` compiles them to .mo (not committed); `make messages` re-extracts the
+# template from the code and merges it into every catalog, for translators.
+CATALOGS := $(wildcard bot/locales/*/LC_MESSAGES/bot.po)
+
+locales: $(CATALOGS:.po=.mo)
+
+%.mo: %.po | $(STAMP)
+	@$(BIN)/pybabel compile --statistics -D bot -i $< -o $@
+
+messages: setup
+	$(BIN)/pybabel extract --project=chechnya-news-qa --add-location=file --sort-by-file -o bot/locales/bot.pot bot index/formats.py
+	$(BIN)/pybabel update -D bot -i bot/locales/bot.pot -d bot/locales
 
 clean:
 	rm -rf $(VENV) .index
+	rm -f $(CATALOGS:.po=.mo)

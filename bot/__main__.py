@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from index.errors import QAError
 
+from .i18n import LANGUAGES
+
 if TYPE_CHECKING:
     from index.search import Retriever
 
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--console", action="store_true", help="use the terminal chat even if a token is set")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, help="the terminal chat's language (default: from LC_ALL, LC_MESSAGES or LANG, else en)"
+    )
     args = parser.parse_args(argv)
     try:
         from index.logs import setup_logging
@@ -35,16 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging("WARNING" if quiet else config.log_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")
         protect_token(config.token)
         if console:
-            if not args.console:
-                print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
-            print("Loading the index and the model…", file=sys.stderr, flush=True)
-        if not console:
-            # PTB's import (0.4-1.4 s measured here) runs while the model loads instead of after it.
-            threading.Thread(target=importlib.import_module, args=("telegram.ext",), daemon=True).start()
-        if console:
             from .console import run_console
+            from .i18n import language_from_env, translations
 
-            return run_console(open_retriever(config.index), config.answer_passages)
+            t = translations(args.lang or language_from_env(os.environ))
+            if not args.console:
+                print(t.gettext("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat."), file=sys.stderr)
+            print(t.gettext("Loading the index and the model…"), file=sys.stderr, flush=True)
+            return run_console(open_retriever(config.index), config.answer_passages, t=t)
+        # PTB's import (0.4-1.4 s measured here) runs while the model loads instead of after it.
+        threading.Thread(target=importlib.import_module, args=("telegram.ext",), daemon=True).start()
         # Refuses to start on a missing, damaged or mismatched index (QAError below).
         return _serve(config, open_reloading_retriever(config.index))
     except QAError as exc:

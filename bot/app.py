@@ -9,8 +9,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -27,30 +26,15 @@ from index.search import Retriever
 
 from . import buttons, handlers, inline
 from .gate import gate
-from .access import AccessPolicy
 from .config import BotConfig
-from .ratelimit import RateLimiter
+from .profile import register_profile
 from .redact import protect_token
-from .state import BotState
+from .state import CONTEXT_TYPES, BotState
 
-__all__ = ["COMMANDS", "DESCRIPTION", "SHORT_DESCRIPTION", "build_application", "polling_options", "run"]
+__all__ = ["build_application", "polling_options", "run"]
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = [
-    BotCommand("start", "What I can do"),
-    BotCommand("help", "How to ask, and how answers cite"),
-    BotCommand("sources", "The articles I quote from"),
-    BotCommand("ask", "Ask a question (the way to ask in a group)"),
-    BotCommand("privacy", "What I keep about you: nothing"),
-]
-# Shown in the empty chat before /start (at most 512 characters) and on the bot's profile (at most 120).
-DESCRIPTION = (
-    "I answer questions about a small collection of news articles by quoting the passages that answer them. "
-    "Every quote names its article and publisher and links to the sentence in the original. "
-    "When the articles don't cover a question, I say so instead of guessing. I keep nothing about you."
-)
-SHORT_DESCRIPTION = "Answers questions about news articles with quotes you can check, one tap from the source."
 _MEDIA = (
     filters.Sticker.ALL
     | filters.PHOTO
@@ -75,22 +59,14 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
         .token(config.token)
         .concurrent_updates(True)
         .rate_limiter(limiter)
+        .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
     app = builder.build()
-    app.bot_data["state"] = BotState(
-        retriever=retriever,
-        answer_passages=config.answer_passages,
-        access=AccessPolicy(config.allowed_user_ids, config.allow_groups),
-        limiter=RateLimiter(config.rate_limit_per_minute, config.rate_limit_burst),
-    )
-    app.bot_data["workers"] = config.search_workers
-    app.bot_data["reload_seconds"] = config.reload_seconds
-
-    app.bot_data["answers"] = buttons.AnswerMemory()
+    app.bot_data.configure(config, retriever)
 
     app.add_handler(TypeHandler(Update, gate), group=-1)
     app.add_handler(CommandHandler("start", buttons.open_link, filters=filters.Regex(buttons.START_WITH_PAYLOAD)))
@@ -99,6 +75,7 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.add_handler(CommandHandler("sources", handlers.sources_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy_command))
     app.add_handler(CommandHandler("ask", handlers.ask_command))
+    app.add_handler(CommandHandler("language", handlers.language_command))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))
@@ -115,21 +92,13 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
 async def _post_init(app: Application) -> None:
     # asyncio.to_thread uses the loop's default executor: bound it, so a burst of
     # questions queues instead of oversubscribing the CPU.
+    state: BotState = app.bot_data
     loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=app.bot_data["workers"], thread_name_prefix="search"))
-    await _warm_up(app.bot_data["state"].retriever, app.bot_data["workers"])
-    try:
-        await app.bot.set_my_commands(COMMANDS)
-    except TelegramError as exc:  # the command menu is a convenience; answering is what matters
-        logger.warning("could not register the command menu: %s", type(exc).__name__)
-    try:
-        await app.bot.set_my_description(DESCRIPTION)
-        await app.bot.set_my_short_description(SHORT_DESCRIPTION)
-    except TelegramError as exc:  # like the menu, a convenience
-        logger.warning("could not register the description: %s", type(exc).__name__)
-    retriever = app.bot_data["state"].retriever
-    if isinstance(retriever, ReloadingRetriever):
-        _watch_index(app, retriever, loop)
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=state.workers, thread_name_prefix="search"))
+    await _warm_up(state.retriever, state.workers)
+    await register_profile(app.bot)
+    if isinstance(state.retriever, ReloadingRetriever):
+        _watch_index(state, state.retriever, loop)
     logger.info("bot @%s is ready", app.bot.username)
 
 
@@ -145,7 +114,7 @@ async def _warm_up(retriever: Retriever, workers: int) -> None:
     await asyncio.gather(*(asyncio.to_thread(retriever.search, longest, 1) for _ in range(workers)))
 
 
-def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.AbstractEventLoop) -> None:
+def _watch_index(state: BotState, retriever: ReloadingRetriever, loop: asyncio.AbstractEventLoop) -> None:
     """Reload on SIGHUP, and when a rebuilt index is published (polled every INDEX_RELOAD_SECONDS)."""
 
     async def reload() -> None:
@@ -157,7 +126,7 @@ def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.
 
     def on_sighup() -> None:
         logger.info("SIGHUP: reloading the index")
-        app.bot_data["reload_tasks"].add(loop.create_task(reload()))
+        state.reload_tasks.add(loop.create_task(reload()))
 
     async def watch(every: int) -> None:
         while True:
@@ -165,15 +134,14 @@ def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.
             if retriever.changed():
                 await reload()
 
-    app.bot_data["reload_tasks"] = set()
     with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread, e.g. in tests
         loop.add_signal_handler(signal.SIGHUP, on_sighup)
-    if app.bot_data["reload_seconds"] > 0:
-        app.bot_data["reload_tasks"].add(loop.create_task(watch(app.bot_data["reload_seconds"]), name="index-watch"))
+    if state.reload_seconds > 0:
+        state.reload_tasks.add(loop.create_task(watch(state.reload_seconds), name="index-watch"))
 
 
 async def _post_stop(app: Application) -> None:
-    for task in app.bot_data.get("reload_tasks", ()):
+    for task in app.bot_data.reload_tasks:
         task.cancel()
     with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)

@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from index.config import IndexConfig
 from index.errors import QAError
 
-__all__ = ["BotConfig"]
+__all__ = ["BotConfig", "PAGES"]
+
+# Pages of ANSWER_PASSAGES fetched per question, so More (the button, or /more in the terminal) needs no second search.
+PAGES = 3
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,21 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from .access import addressed_to_bot, is_group
+from .i18n import Translator
 from .ratelimit import Verdict
-from .state import BotState, chat_tag, state_of
+from .state import BotContext, BotState, chat_tag
 
 __all__ = ["gate"]
 
 logger = logging.getLogger(__name__)
 
 
-async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: Update, context: BotContext) -> None:
     """Runs before every handler; raises ApplicationHandlerStop for an update that is not ours to answer."""
-    state = state_of(context)
+    state = context.state
     chat = update.effective_chat
     if chat is not None and is_group(chat.type):
         await _check_group(update, context, state)
@@ -35,12 +36,12 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise ApplicationHandlerStop  # sent on behalf of a channel or an anonymous admin: no one to answer
         return
     if not state.access.user_allowed(user.id):
-        await _turn_away(update, state)
+        await _turn_away(update, state, context.t)
     if state.limiter is not None and (update.message is not None or update.callback_query is not None):
-        await _check_rate(update, state)
+        await _check_rate(update, state, context.t)
 
 
-async def _check_group(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
+async def _check_group(update: Update, context: BotContext, state: BotState) -> None:
     chat = update.effective_chat
     if not state.access.allow_groups:
         logger.info("leaving group chat=%s (ALLOW_GROUPS=false)", chat_tag(chat.id))
@@ -56,17 +57,17 @@ async def _check_group(update: Update, context: ContextTypes.DEFAULT_TYPE, state
         raise ApplicationHandlerStop  # the group's own conversation, an edit, or a membership change
 
 
-async def _turn_away(update: Update, state: BotState) -> None:
+async def _turn_away(update: Update, state: BotState, t: Translator) -> None:
     chat = update.effective_chat
     logger.info("refused a user outside ALLOWED_USER_IDS in chat=%s", chat_tag(chat.id if chat else None))
     if chat is not None and chat.type == ChatType.PRIVATE and update.message is not None:
-        await _limited_reply(update, state, "Sorry, this bot only answers the people it was set up for.")
+        await _limited_reply(update, state, t.gettext("Sorry, this bot only answers the people it was set up for."))
     elif update.callback_query is not None:
         await update.callback_query.answer()
     raise ApplicationHandlerStop
 
 
-async def _check_rate(update: Update, state: BotState) -> None:
+async def _check_rate(update: Update, state: BotState, t: Translator) -> None:
     user_id = update.effective_user.id
     verdict = state.limiter.check(user_id)
     if verdict is Verdict.ALLOW:
@@ -74,7 +75,7 @@ async def _check_rate(update: Update, state: BotState) -> None:
     if verdict is Verdict.WARN:
         chat = update.effective_chat
         logger.info("rate limit reached in chat=%s", chat_tag(chat.id if chat else None))
-        await _say_slow_down(update, state.limiter.retry_in(user_id))
+        await _say_slow_down(update, state.limiter.retry_in(user_id), t)
     elif update.callback_query is not None:
         await update.callback_query.answer()  # a spinner that never stops looks broken
     raise ApplicationHandlerStop
@@ -86,8 +87,13 @@ async def _limited_reply(update: Update, state: BotState, text: str) -> None:
         await update.effective_message.reply_text(text)
 
 
-async def _say_slow_down(update: Update, wait: float) -> None:
-    text = f"You're asking faster than I can answer. Please wait about {max(1, round(wait))} s and ask again."
+async def _say_slow_down(update: Update, wait: float, t: Translator) -> None:
+    seconds = max(1, round(wait))
+    text = t.ngettext(
+        "You're asking faster than I can answer. Please wait about %(seconds)d second and ask again.",
+        "You're asking faster than I can answer. Please wait about %(seconds)d seconds and ask again.",
+        seconds,
+    ) % {"seconds": seconds}
     if update.callback_query is not None:
         await update.callback_query.answer(text)
     elif update.effective_message is not None:

@@ -3,7 +3,8 @@
 Every piece of article or user text goes through ``html.escape``, and every
 message fits Telegram's 4096-character limit: a long answer is split between
 passages, never inside a tag, and only a passage too long for a message on its
-own is cut down around its highlighted sentence.
+own is cut down around its highlighted sentence. Every word of the bot's own
+goes through ``t``, the reader's translations (``bot.i18n``).
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ import html
 from collections.abc import Sequence
 from dataclasses import replace
 
-from index.formats import CLOSEST, NOT_COVERED
+from telegram import LinkPreviewOptions
+
+from index.formats import closest, location, not_covered
 from index.models import Answer, Passage, SourceInfo
 from index.textfragments import text_fragment_url
 
+from .i18n import ENGLISH, Translator
 from .links import deep_link
 
-__all__ = ["MAX_MESSAGE", "render_answer", "render_passages", "render_context", "render_corroborations", "render_shared", "render_sources", "render_welcome", "render_help", "render_privacy", "telegram_length"]
+__all__ = ["MAX_MESSAGE", "NO_PREVIEW", "render_answer", "render_passages", "render_context", "render_corroborations", "render_shared", "render_sources", "telegram_length"]
 
 MAX_MESSAGE = 4096
+# Every message goes out without a link preview: the preview of a cited article would crowd out the quote.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Longest excerpt tried per passage, then progressively shorter ones until the message fits.
 _EXCERPT_BUDGETS = (None, 1200, 700, 400, 220, 120, 60)
 _SOURCES_IN_DECLINE = 8
@@ -39,6 +45,14 @@ def _e(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _i(text: str) -> str:
+    return f"<i>{_e(text)}</i>"
+
+
+def _b(text: str) -> str:
+    return f"<b>{_e(text)}</b>"
+
+
 def _source_line(title: str, publisher: str, url: str) -> str:
     """Title, linked where the url is known, then the publisher; bounded whatever sources.toml holds."""
     title = _e(_cut_end(title, _MAX_TITLE))
@@ -52,23 +66,25 @@ def _cited(p: Passage) -> str:
     return _source_line(p.title, p.publisher, link if len(link) <= _MAX_URL else p.url)
 
 
-def render_answer(answer: Answer, sources: Sequence[SourceInfo] = (), *, bot_username: str = "") -> list[str]:
+def render_answer(
+    answer: Answer, sources: Sequence[SourceInfo] = (), *, bot_username: str = "", t: Translator = ENGLISH
+) -> list[str]:
     """The reply to a question: one message, or several split between passages, each within MAX_MESSAGE."""
     head = ""
     passages = list(answer.passages)
     if not answer.answered:
-        head = _decline(sources)
+        head = _decline(sources, t)
         passages = passages[:1]
         if passages:
-            head += f"\n\n<i>{_e(CLOSEST)}</i>"
-    return render_passages(passages, head=head, bot_username=bot_username)
+            head += "\n\n" + _i(closest(t))
+    return render_passages(passages, head=head, bot_username=bot_username, t=t)
 
 
-def render_passages(passages: Sequence[Passage], *, head: str = "", bot_username: str = "") -> list[str]:
+def render_passages(passages: Sequence[Passage], *, head: str = "", bot_username: str = "", t: Translator = ENGLISH) -> list[str]:
     """Passage blocks packed into as few messages as fit, never splitting one."""
     room = MAX_MESSAGE - telegram_length(head) - 2
-    blocks = [_fitted(p, room if i == 0 and head else MAX_MESSAGE, bot_username) for i, p in enumerate(passages)]
-    return _pack(blocks, head) or [_e(NOT_COVERED)]
+    blocks = [_fitted(p, room if i == 0 and head else MAX_MESSAGE, bot_username, t) for i, p in enumerate(passages)]
+    return _pack(blocks, head) or [_e(not_covered(t))]
 
 
 def _pack(blocks: Sequence[str], head: str = "") -> list[str]:
@@ -86,42 +102,50 @@ def _pack(blocks: Sequence[str], head: str = "") -> list[str]:
     return messages
 
 
-def render_shared(p: Passage, *, bot_username: str = "") -> str:
+def render_shared(p: Passage, *, bot_username: str = "", t: Translator = ENGLISH) -> str:
     """One passage on its own, as sent from inline mode into any chat."""
-    return _fitted(p, MAX_MESSAGE, bot_username, numbered=False)
+    return _fitted(p, MAX_MESSAGE, bot_username, t, numbered=False)
 
 
-def _fitted(p: Passage, room: int, bot_username: str, numbered: bool = True) -> str:
+def _fitted(p: Passage, room: int, bot_username: str, t: Translator, numbered: bool = True) -> str:
     """A passage block within ``room``, its excerpt cut down around the highlight as far as needed."""
     for budget in _EXCERPT_BUDGETS:
-        block = _passage(p, budget, bot_username, numbered)
+        block = _passage(p, budget, bot_username, t, numbered)
         if telegram_length(block) <= room:
             return block
-    return _passage(replace(p, corroborations=()), _EXCERPT_BUDGETS[-1], "", numbered)
+    return _passage(replace(p, corroborations=()), _EXCERPT_BUDGETS[-1], "", t, numbered)
 
 
 def _join(head: str, blocks: list[str]) -> str:
     return "\n\n".join(([head] if head else []) + blocks)
 
 
-def _passage(p: Passage, budget: int | None, bot_username: str, numbered: bool = True) -> str:
+def _passage(p: Passage, budget: int | None, bot_username: str, t: Translator, numbered: bool = True) -> str:
     """Source line first, then where it stands, the quote with its answering sentence in bold, and who else reports it."""
     title = f"<b>{p.rank}.</b> {_cited(p)}" if numbered else _cited(p)
-    where = f"<i>{_e(p.location)}</i>"
-    if link := deep_link(bot_username, p):
-        where += f' · <a href="{html.escape(link, quote=True)}">link to this passage</a>'
     before, highlight, after = _excerpt(p, budget)
     quote = f"{_e(before)}<b>{_e(highlight)}</b>{_e(after)}" if highlight else _e(before + after)
-    lines = [title, where, f"<blockquote>{quote}</blockquote>"]
+    lines = [title, _where(p, p, bot_username, t), f"<blockquote>{quote}</blockquote>"]
     if p.corroborations:
-        lines.append(_also_reported(p.corroborations, 3 if budget is None else 1))
+        lines.append(_also_reported(p.corroborations, 3 if budget is None else 1, t))
     return "\n".join(lines)
 
 
-def _also_reported(others: Sequence[Passage], limit: int) -> str:
-    names = [_cited(o) for o in others[:limit]]
-    more = f" and {len(others) - limit} more" if len(others) > limit else ""
-    return f"<i>Also reported by:</i> {'; '.join(names)}{more}"
+def _where(span: Passage, p: Passage, bot_username: str, t: Translator) -> str:
+    """Where ``span`` stands in its article, then the shareable link to passage ``p`` when the bot's name is known."""
+    where = _i(location(span, t))
+    if link := deep_link(bot_username, p):
+        label = _e(t.gettext("link to this passage"))
+        where += f' · <a href="{html.escape(link, quote=True)}">{label}</a>'
+    return where
+
+
+def _also_reported(others: Sequence[Passage], limit: int, t: Translator) -> str:
+    names = "; ".join(_cited(o) for o in others[:limit])
+    if len(others) > limit:
+        rest = len(others) - limit
+        names = t.ngettext("%(names)s and %(count)d more", "%(names)s and %(count)d more", rest) % {"names": names, "count": rest}
+    return _i(t.gettext("Also reported by:")) + f" {names}"
 
 
 def _excerpt(p: Passage, budget: int | None) -> tuple[str, str, str]:
@@ -151,16 +175,14 @@ def _cut_start(text: str, size: int) -> str:
     return "…" + (cut[space + 1 :] if 0 <= space < size // 2 else cut).lstrip()
 
 
-def render_context(passage: Passage, around: Sequence[Passage], *, bot_username: str = "") -> str:
+def render_context(passage: Passage, around: Sequence[Passage], *, bot_username: str = "", t: Translator = ENGLISH) -> str:
     """A passage with the text before and after it in its article: what a deep link and the Context button show."""
     before = [a for a in around if a.end <= passage.start]
     after = [a for a in around if a.start >= passage.end]
     first = before[0].paragraph_first if before else passage.paragraph_first
     last = after[-1].paragraph_last if after else passage.paragraph_last
     span = replace(passage, paragraph_first=first, paragraph_last=last)
-    head = f"{_cited(passage)}\n<i>{_e(span.location)}</i>"
-    if link := deep_link(bot_username, passage):
-        head += f' · <a href="{html.escape(link, quote=True)}">link to this passage</a>'
+    head = f"{_cited(passage)}\n{_where(span, passage, bot_username, t)}"
     for budget, side in zip(_EXCERPT_BUDGETS, (1500, 1000, 600, 300, 150, 60, 0)):
         parts = [head]
         if before and side:
@@ -175,24 +197,24 @@ def render_context(passage: Passage, around: Sequence[Passage], *, bot_username:
     return head  # unreachable with the bounds above
 
 
-def render_corroborations(passages: Sequence[Passage]) -> list[str]:
+def render_corroborations(passages: Sequence[Passage], t: Translator = ENGLISH) -> list[str]:
     """Each passage of an answer with the other articles that report the same thing, linked to their sentences."""
     blocks = []
     for p in passages:
         blocks.append(f"<b>{p.rank}.</b> {_cited(p)}")
         if not p.corroborations:
-            blocks[-1] += "\n<i>No other article in the collection reports this passage.</i>"
+            blocks[-1] += "\n" + _i(t.gettext("No other article in the collection reports this passage."))
         for other in p.corroborations:
             quote = _e(_cut_end(other.highlight, _MAX_QUOTE))
-            blocks.append(f"• {_cited(other)}\n<i>{_e(other.location)}</i>\n<blockquote>{quote}</blockquote>")
-    return _pack(blocks, "<b>Who reports what this answer quotes</b>")
+            blocks.append(f"• {_cited(other)}\n{_i(location(other, t))}\n<blockquote>{quote}</blockquote>")
+    return _pack(blocks, _b(t.gettext("Who reports what this answer quotes")))
 
 
-def _decline(sources: Sequence[SourceInfo]) -> str:
+def _decline(sources: Sequence[SourceInfo], t: Translator) -> str:
     """Say so, and name what the articles do cover."""
-    lines = [f"<b>{_e(NOT_COVERED)}</b>"]
+    lines = [_b(not_covered(t))]
     if sources:
-        lines.append("The articles are about:")
+        lines.append(_e(t.gettext("The articles are about:")))
         shown = 0
         for info in sources[:_SOURCES_IN_DECLINE]:
             line = f"• {_source_line(info.source.title, info.source.publisher, info.source.url)}"
@@ -201,14 +223,15 @@ def _decline(sources: Sequence[SourceInfo]) -> str:
             lines.append(line)
             shown += 1
         if shown < len(sources):
-            lines.append(f"…and {len(sources) - shown} more: see /sources")
+            rest = len(sources) - shown
+            lines.append(_e(t.ngettext("…and %(count)d more: see /sources", "…and %(count)d more: see /sources", rest) % {"count": rest}))
     return "\n".join(lines)
 
 
-def render_sources(sources: Sequence[SourceInfo]) -> list[str]:
+def render_sources(sources: Sequence[SourceInfo], t: Translator = ENGLISH) -> list[str]:
     """The article list, split into as many messages as it needs."""
     if not sources:
-        return ["No articles are indexed yet."]
+        return [_e(t.gettext("No articles are indexed yet."))]
     entries = []
     for number, info in enumerate(sources, 1):
         s = info.source
@@ -217,52 +240,6 @@ def render_sources(sources: Sequence[SourceInfo]) -> list[str]:
         if details:
             entry += f" ({details})"
         if not s.url:
-            entry += "\n<i>no link to the original is known</i>"
+            entry += "\n" + _i(t.gettext("no link to the original is known"))
         entries.append(entry)
-    return _pack(entries, "<b>The articles I quote from</b>")
-
-
-def render_welcome(sources: Sequence[SourceInfo]) -> str:
-    count = len(sources)
-    noun = "article" if count == 1 else "articles"
-    return (
-        f"Hello! I answer questions about {count} news {noun} by quoting the passages that answer them, "
-        "each with its source and a link to the original where one is known.\n\n"
-        "Just send me a question in your own words. /sources lists the articles; /help explains more."
-    )
-
-
-def render_help() -> str:
-    return (
-        "<b>How to ask</b>\n"
-        "Send a question as a normal message, in your own words: who, what, when, where, why. "
-        "I reply with the passages of the articles that answer it.\n\n"
-        "<b>How I cite</b>\n"
-        "Each passage names its article and publisher, links to the sentence in the original when the "
-        "link is known, and says where in the article it stands. The sentence that best answers you is in "
-        "<b>bold</b>. \"Link to this passage\" is a link you can share: it opens the passage here.\n\n"
-        "<b>Buttons</b>\n"
-        "<i>Context</i> shows the text around a passage, <i>More passages</i> the next ones, and "
-        "<i>Sources</i> the other articles that report the same thing.\n\n"
-        "<b>In other chats</b>\n"
-        "Type my @username and a question in any chat to send a quoted passage there.\n\n"
-        "When the articles don't cover a question I say so rather than guess.\n\n"
-        "In a group, ask with /ask followed by your question, mention me, or reply to one of my messages.\n\n"
-        "/sources — the articles I know\n/privacy — what I keep about you (nothing)\n/help — this message"
-    )
-
-
-def render_privacy() -> str:
-    return (
-        "<b>What I keep about you: nothing.</b>\n"
-        "• I store no messages, names, usernames or chat history, on disk or anywhere else.\n"
-        "• My logs hold only counts and timings. A chat appears there as a scrambled code that changes "
-        "every time I restart, never as its id, and never with what was written.\n"
-        "• To stop floods I remember, in memory only, how many questions each user asked in the last minute; "
-        "that is forgotten within minutes and whenever I restart.\n"
-        "• So that the More and Sources buttons work, I keep the article passages of recent answers "
-        "(never your question) in memory for up to an hour; a restart forgets them.\n"
-        "• The only thing on disk is the index built from the public news articles.\n\n"
-        "Telegram itself still carries this conversation. For the most privacy, run me on your own computer "
-        "without Telegram: see the project's README."
-    )
+    return _pack(entries, _b(t.gettext("The articles I quote from")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -10,10 +11,30 @@ from typing import Any, TextIO
 from .models import Answer, Passage, SourceInfo
 from .textfragments import text_fragment_url
 
-__all__ = ["answer_to_json", "answer_to_text", "bold_marks", "context_to_text", "passage_to_json", "sources_to_text", "source_label"]
+__all__ = [
+    "answer_to_json", "answer_to_text", "bold_marks", "closest", "context_to_text", "location", "not_covered",
+    "passage_to_json", "sources_to_text", "source_label",
+]
 
-NOT_COVERED = "The articles do not seem to cover this question."
-CLOSEST = "The closest passage, which may not answer it:"
+# The words of the text forms go through gettext, so the bot and its terminal chat can speak the
+# reader's language (catalogs in bot/locales); the default is the source text, English.
+_ENGLISH = gettext.NullTranslations()
+
+
+def not_covered(t: gettext.NullTranslations = _ENGLISH) -> str:
+    return t.gettext("The articles do not seem to cover this question.")
+
+
+def closest(t: gettext.NullTranslations = _ENGLISH) -> str:
+    return t.gettext("The closest passage, which may not answer it:")
+
+
+def location(p: Passage, t: gettext.NullTranslations = _ENGLISH) -> str:
+    """Where a passage stands in its article, in the reader's words (``Passage.location`` stays English, for JSON)."""
+    where = {"first": p.paragraph_first, "last": p.paragraph_last, "count": p.paragraph_count}
+    if p.paragraph_first == p.paragraph_last:
+        return t.gettext("paragraph %(first)d of %(count)d") % where
+    return t.gettext("paragraphs %(first)d–%(last)d of %(count)d") % where
 
 
 def passage_to_json(passage: Passage) -> dict[str, Any]:
@@ -52,27 +73,29 @@ def answer_to_text(
     *,
     bold: tuple[str, str] = ("**", "**"),
     width: int = 88,
+    t: gettext.NullTranslations = _ENGLISH,
 ) -> str:
     """A readable answer: each passage with its source, link, place in the article and highlighted sentence."""
     if not answer.answered:
-        lines = [NOT_COVERED]
+        lines = [not_covered(t)]
         if sources:
-            lines += ["They are about:", *(f"  • {source_label(s.source.title, s.source.publisher)}" for s in sources)]
+            lines += [t.gettext("They are about:"), *(f"  • {source_label(s.source.title, s.source.publisher)}" for s in sources)]
         if answer.passages:
-            lines += ["", CLOSEST, "", _passage_text(answer.passages[0], bold, width)]
+            lines += ["", closest(t), "", _passage_text(answer.passages[0], bold, width, t)]
         return "\n".join(lines)
-    return "\n\n".join(_passage_text(p, bold, width) for p in answer.passages)
+    return "\n\n".join(_passage_text(p, bold, width, t) for p in answer.passages)
 
 
-def _passage_text(p: Passage, bold: tuple[str, str], width: int) -> str:
-    head = f"[{p.rank}] {source_label(p.title, p.publisher)} ({p.location})"
+def _passage_text(p: Passage, bold: tuple[str, str], width: int, t: gettext.NullTranslations) -> str:
+    head = f"[{p.rank}] {source_label(p.title, p.publisher)} ({location(p, t)})"
     lines = [head]
     if p.url:
         lines.append(f"    {text_fragment_url(p.url, p.highlight)}")
     before, highlight, after = p.around_highlight()
     lines.append(_wrapped(before, highlight, after, bold, width))
     for other in p.corroborations:
-        lines.append(f"    also reported by: {source_label(other.title, other.publisher)} ({other.location})")
+        also = t.gettext("also reported by: %(source)s (%(location)s)")
+        lines.append("    " + also % {"source": source_label(other.title, other.publisher), "location": location(other, t)})
         if other.url:
             lines.append(f"      {text_fragment_url(other.url, other.highlight)}")
     return "\n".join(lines)
@@ -90,9 +113,20 @@ def _wrapped(before: str, highlight: str, after: str, bold: tuple[str, str], wid
     return body.replace("\x01", bold[0]).replace("\x02", bold[1])
 
 
-def context_to_text(passage: Passage, around: Sequence[Passage], *, bold: tuple[str, str] = ("**", "**"), width: int = 88) -> str:
+def context_to_text(
+    passage: Passage,
+    around: Sequence[Passage],
+    *,
+    bold: tuple[str, str] = ("**", "**"),
+    width: int = 88,
+    t: gettext.NullTranslations = _ENGLISH,
+) -> str:
     """A passage in bold-highlighted full, between the passages before and after it in its article."""
-    lines = [f"[{passage.rank}] {source_label(passage.title, passage.publisher)} ({passage.location}), in context"]
+    head = t.gettext("%(source)s (%(location)s), in context") % {
+        "source": source_label(passage.title, passage.publisher),
+        "location": location(passage, t),
+    }
+    lines = [f"[{passage.rank}] {head}"]
     if passage.url:
         lines.append(f"    {text_fragment_url(passage.url, passage.highlight)}")
     quoted = _wrapped(*passage.around_highlight(), bold, width)
@@ -102,7 +136,7 @@ def context_to_text(passage: Passage, around: Sequence[Passage], *, bold: tuple[
     return "\n".join(lines) + "\n" + "\n\n".join(blocks)
 
 
-def sources_to_text(sources: Sequence[SourceInfo]) -> str:
+def sources_to_text(sources: Sequence[SourceInfo], t: gettext.NullTranslations = _ENGLISH) -> str:
     lines = []
     for number, info in enumerate(sources, 1):
         s = info.source
@@ -111,5 +145,5 @@ def sources_to_text(sources: Sequence[SourceInfo]) -> str:
         if details:
             line += f" ({details})"
         lines.append(line)
-        lines.append(f"   {s.url}" if s.url else "   (no link to the original is known)")
+        lines.append(f"   {s.url}" if s.url else "   (" + t.gettext("no link to the original is known") + ")")
     return "\n".join(lines)

@@ -80,6 +80,13 @@ def parse_telegram_html(text: str) -> tuple[str, str]:
     return "".join(parser.text), ""
 
 
+def _user(user_id: int, language_code: str | None = None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Test"}
+    if language_code:
+        user["language_code"] = language_code
+    return user
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -170,13 +177,14 @@ class FakeBotAPI:
 
     # -- what tests do ----------------------------------------------------------
     def user_says(self, text: str, *, chat_id: int = 42, user_id: int = 42, chat_type: str = "private",
-                  reply_to: dict[str, Any] | None = None) -> int:
+                  reply_to: dict[str, Any] | None = None, language_code: str | None = None) -> int:
         """Queue a text message from a user, with the entities Telegram would mark; returns its message_id.
 
-        ``reply_to`` is a message (e.g. one from ``sent``) that this one replies to.
+        ``reply_to`` is a message (e.g. one from ``sent``) that this one replies to; ``language_code``
+        is the user's app language, as Telegram reports it (absent when the app does not say).
         """
         self._chat_types[chat_id] = chat_type
-        message = self._message(chat_id, chat_type, text=text, sender={"id": user_id, "is_bot": False, "first_name": "Test"})
+        message = self._message(chat_id, chat_type, text=text, sender=_user(user_id, language_code))
         entities = []
         if text.startswith("/"):
             entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])})
@@ -220,22 +228,22 @@ class FakeBotAPI:
         self.push({"message": message})
         return message["message_id"]
 
-    def press(self, message: dict[str, Any], callback_data: str, *, user_id: int = 42) -> str:
+    def press(self, message: dict[str, Any], callback_data: str, *, user_id: int = 42, language_code: str | None = None) -> str:
         """Queue a press of an inline button under ``message`` (one of ``sent``); returns the query id."""
         query_id = str(next(self._query_ids))
         shown = {k: v for k, v in message.items() if k not in ("html", "reply_to", "params", "sent_at")}
         with self._cond:
             self._pending_callbacks.add(query_id)
-        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        sender = _user(user_id, language_code)
         self.push({"callback_query": {"id": query_id, "from": sender, "chat_instance": "ci-1", "message": shown, "data": callback_data}})
         return query_id
 
-    def inline_query(self, text: str, *, user_id: int = 42) -> str:
+    def inline_query(self, text: str, *, user_id: int = 42, language_code: str | None = None) -> str:
         """Queue ``@bot text`` typed in some chat; returns the query id."""
         query_id = str(next(self._query_ids))
         with self._cond:
             self._pending_inline.add(query_id)
-        sender = {"id": user_id, "is_bot": False, "first_name": "Test"}
+        sender = _user(user_id, language_code)
         self.push({"inline_query": {"id": query_id, "from": sender, "query": text, "offset": "", "chat_type": "group"}})
         return query_id
 

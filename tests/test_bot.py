@@ -46,8 +46,9 @@ def test_bot_answers_a_question_with_cited_passages(api: FakeBotAPI, fake_retrie
 def test_bot_registers_its_commands(api: FakeBotAPI, fake_retriever: Retriever):
     with bot_running(api, fake_retriever):
         pass
-    [params] = [p for m, p in api.calls if m == "setMyCommands"]
-    assert [c["command"] for c in params["commands"]] == ["start", "help", "sources", "ask", "privacy"]
+    [params, *_] = [p for m, p in api.calls if m == "setMyCommands"]
+    assert [c["command"] for c in params["commands"]] == ["start", "help", "sources", "ask", "language", "privacy"]
+    assert "language_code" not in params  # English is the default for every app language
     assert any(m == "setMyDescription" and "quoting" in p["description"] for m, p in api.calls)
     assert any(m == "setMyShortDescription" and p["short_description"] for m, p in api.calls)
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.buttons import FORGED, GONE, NO_MORE, STALE, AnswerMemory
+from bot.buttons import FORGED, GONE, NO_MORE, STALE
+from bot.memory import AnswerMemory
 from index.search import Retriever
 
 from .botapi import FakeBotAPI, parse_telegram_html
@@ -15,7 +16,6 @@ from .fakes import CorroboratingRetriever
 from .botrun import bot_running
 
 QUESTION = "What does Rainbow Railroad do to help people?"
-UNKNOWN = "This button no longer works. Send your question again, or try /help."
 
 
 @pytest.fixture
@@ -94,8 +94,8 @@ def test_buttons_more_context_sources_and_deep_link(api: FakeBotAPI, retriever: 
         ("s:AAAAAAAA:", FORGED),
         ("c:not-a-token", GONE),
         ("c:AAAAAAAA0-1-0-1", GONE),  # well-formed, but no such article
-        ("zz:anything", UNKNOWN),  # not ours: the generic handler's toast
-        ("x" * 64, UNKNOWN),
+        ("zz:anything", FORGED),  # not ours: the generic handler's toast
+        ("x" * 64, FORGED),
     ],
 )
 def test_buttons_stale_or_forged_presses_get_a_polite_toast(api: FakeBotAPI, retriever: Retriever, data: str, toast: str):

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import MAX_MESSAGE, render_answer, render_context, render_corroborations, render_help, render_shared, render_sources, render_welcome
+from bot.render import MAX_MESSAGE, render_answer, render_context, render_corroborations, render_shared, render_sources
+from bot.texts import render_help, render_welcome
 from index.models import Answer, Passage, Source, SourceInfo
 
 from .botapi import parse_telegram_html, utf16_len
