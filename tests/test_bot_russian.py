@@ -21,7 +21,7 @@ from .fakes import CorroboratingRetriever
 
 RU = {"language_code": "ru-RU"}
 # The fake embedder reads Latin words only: the organisation's name is what it finds the passages by.
-ANSWERED = "Что делает Rainbow Railroad, чтобы помочь людям?"
+ANSWERED = "Как Rainbow Railroad помогает людям уехать из региона (smuggle people out of the region)?"
 OFF_TOPIC = "Как приготовить лазанью?"
 
 
