@@ -90,9 +90,9 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
 
 
 async def _post_init(app: Application) -> None:
+    state: BotState = app.bot_data
     # asyncio.to_thread uses the loop's default executor: bound it, so a burst of
     # questions queues instead of oversubscribing the CPU.
-    state: BotState = app.bot_data
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=state.workers, thread_name_prefix="search"))
     await _warm_up(state.retriever, state.workers)

@@ -25,7 +25,7 @@ def commands(t: Translator) -> list[BotCommand]:
         BotCommand("help", t.gettext("How to ask, and how answers cite")),
         BotCommand("sources", t.gettext("The articles I quote from")),
         BotCommand("ask", t.gettext("Ask a question (the way to ask in a group)")),
-        BotCommand("language", t.gettext("Answer in English or Russian")),
+        BotCommand("language", t.gettext("Choose the language I answer in")),
         BotCommand("privacy", t.gettext("What I keep about you: nothing")),
     ]
 

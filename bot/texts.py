@@ -55,7 +55,7 @@ def render_help(t: Translator = ENGLISH) -> str:
     parts.append(_e(t.gettext("When the articles don't cover a question I say so rather than guess.")))
     parts.append(_e(t.gettext("In a group, ask with /ask followed by your question, mention me, or reply to one of my messages.")))
     parts.append(_e(t.gettext(
-        "/sources — the articles I know\n/language — the language I answer in (English or Russian)\n"
+        "/sources — the articles I know\n/language — the language I answer in\n"
         "/privacy — what I keep about you (nothing)\n/help — this message"
     )))
     return "\n\n".join(parts)

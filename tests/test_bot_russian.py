@@ -117,7 +117,7 @@ def test_menu_and_descriptions_are_registered_in_russian_too(api: FakeBotAPI, fa
     ru = translations("ru")
     registered = {(m, p.get("language_code")): p for m, p in api.calls if m.startswith("setMy")}
     assert registered[("setMyCommands", "ru")]["commands"] == [c.to_dict() for c in commands(ru)]
-    assert registered[("setMyCommands", None)]["commands"][4] == {"command": "language", "description": "Answer in English or Russian"}
+    assert registered[("setMyCommands", None)]["commands"][4] == {"command": "language", "description": "Choose the language I answer in"}
     assert registered[("setMyDescription", "ru")]["description"] == description(ru)
     assert registered[("setMyShortDescription", "ru")]["short_description"] == short_description(ru)
     assert api.rejected == []  # within Telegram's limits in both languages

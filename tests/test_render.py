@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.render import MAX_MESSAGE, render_answer, render_context, render_corroborations, render_shared, render_sources
-from bot.texts import render_help, render_welcome
+from bot.i18n import LANGUAGES, translations
+from bot.texts import render_help, render_privacy, render_welcome
 from index.models import Answer, Passage, Source, SourceInfo
 
 from .botapi import parse_telegram_html, utf16_len
@@ -95,10 +96,11 @@ def test_render_sources_splits_long_lists():
     assert sum(m.count("Title ") for m in messages) == 100 * 10
 
 
-def test_render_welcome_and_help_are_valid_html():
-    _accepted(render_welcome(SOURCES))
-    _accepted(render_help())
-    _accepted(render_sources([])[0])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_render_welcome_help_and_privacy_are_valid_html_in_every_language(lang: str):
+    t = translations(lang)
+    for text in (render_welcome(SOURCES, t), render_help(t), render_privacy(t), render_sources([], t)[0]):
+        _accepted(text)
 
 
 _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=3000)
