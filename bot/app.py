@@ -1,4 +1,4 @@
-"""Wire the handlers into a python-telegram-bot Application and run it with long polling."""
+"""Wire the handlers into a python-telegram-bot Application and run it with long polling or a webhook."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -22,16 +21,22 @@ from telegram.ext import (
     filters,
 )
 
-from index.reload import ReloadingRetriever
+from index.reload import ReloadingRetriever, ReloadResult
 from index.search import Retriever
 
 from . import buttons, handlers, inline
 from .gate import gate
 from .access import AccessPolicy
 from .config import BotConfig
+from .metrics import Metrics
+from .ordering import ChatOrder
+from .pacing import ChatPacer
 from .ratelimit import RateLimiter
+from .readiness import AnsweredRequest, Readiness, probe
 from .redact import protect_token
 from .state import BotState
+from .web import start_web
+from .webhook import webhook_options
 
 __all__ = ["COMMANDS", "DESCRIPTION", "SHORT_DESCRIPTION", "build_application", "polling_options", "run"]
 
@@ -69,12 +74,16 @@ _FLOOD_RETRIES = 3
 
 def build_application(config: BotConfig, retriever: Retriever) -> Application:
     protect_token(config.token)
-    limiter = AIORateLimiter(overall_max_rate=config.max_sends_per_second, max_retries=_FLOOD_RETRIES)
+    metrics, readiness = Metrics(), Readiness()
+    limiter = ChatPacer(config.max_sends_per_second, max_retries=_FLOOD_RETRIES, on_flood=metrics.flood_waits.inc)
     builder = (
         Application.builder()
         .token(config.token)
-        .concurrent_updates(True)
+        .concurrent_updates(ChatOrder())
         .rate_limiter(limiter)
+        # PTB's own pool sizes (256 for requests, 1 for getUpdates), with readiness told of every answer.
+        .request(AnsweredRequest(readiness, connection_pool_size=256))
+        .get_updates_request(AnsweredRequest(readiness, connection_pool_size=1))
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
@@ -91,6 +100,9 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.bot_data["reload_seconds"] = config.reload_seconds
 
     app.bot_data["answers"] = buttons.AnswerMemory()
+    app.bot_data["metrics"], app.bot_data["readiness"] = metrics, readiness
+    app.bot_data["metrics_at"] = (config.metrics_listen, config.metrics_port)
+    metrics.count_passages(lambda: _passage_count(retriever))
 
     app.add_handler(TypeHandler(Update, gate), group=-1)
     app.add_handler(CommandHandler("start", buttons.open_link, filters=filters.Regex(buttons.START_WITH_PAYLOAD)))
@@ -112,7 +124,17 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     return app
 
 
+def _passage_count(retriever: Retriever) -> int | None:
+    if isinstance(retriever, ReloadingRetriever):
+        return retriever.chunk_count
+    index = getattr(retriever, "index", None)
+    return len(index.chunks) if index is not None else None
+
+
 async def _post_init(app: Application) -> None:
+    listen, port = app.bot_data["metrics_at"]
+    if port is not None:  # first, so /healthz answers while the model warms up
+        app.bot_data["web"] = start_web(app.bot_data["metrics"].registry, app.bot_data["readiness"], listen, port)
     # asyncio.to_thread uses the loop's default executor: bound it, so a burst of
     # questions queues instead of oversubscribing the CPU.
     loop = asyncio.get_running_loop()
@@ -130,6 +152,8 @@ async def _post_init(app: Application) -> None:
     retriever = app.bot_data["state"].retriever
     if isinstance(retriever, ReloadingRetriever):
         _watch_index(app, retriever, loop)
+    app.bot_data["probe"] = loop.create_task(probe(app.bot, app.bot_data["readiness"]), name="telegram-probe")
+    app.bot_data["readiness"].started = True
     logger.info("bot @%s is ready", app.bot.username)
 
 
@@ -151,9 +175,12 @@ def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.
     async def reload() -> None:
         # Loading reads and hashes files: off the event loop, so questions keep flowing meanwhile.
         try:
-            await asyncio.to_thread(retriever.reload)
-        except Exception:  # a bug here must not end the watching, nor the serving
+            result = await asyncio.to_thread(retriever.reload)
+        except Exception as exc:  # a bug here must not end the watching, nor the serving
             logger.exception("index reload failed unexpectedly; still serving the previous index")
+            result = ReloadResult(False, retriever.chunk_count, retriever.chunk_count, type(exc).__name__)
+        app.bot_data["metrics"].reloads.labels("reloaded" if result.reloaded else "failed").inc()
+        app.bot_data["readiness"].index_reloaded(result)
 
     def on_sighup() -> None:
         logger.info("SIGHUP: reloading the index")
@@ -173,8 +200,11 @@ def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.
 
 
 async def _post_stop(app: Application) -> None:
-    for task in app.bot_data.get("reload_tasks", ()):
-        task.cancel()
+    for task in (*app.bot_data.get("reload_tasks", ()), app.bot_data.get("probe")):
+        if task is not None:
+            task.cancel()
+    if web := app.bot_data.pop("web", None):
+        web.close()
     with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
@@ -198,8 +228,12 @@ def polling_options() -> dict[str, Any]:
 
 def run(config: BotConfig, retriever: Retriever) -> None:
     """Serve until SIGINT or SIGTERM; PTB then finishes the answers in hand and stops cleanly."""
+    app = build_application(config, retriever)
     try:
-        build_application(config, retriever).run_polling(**polling_options())
+        if config.webhook is not None:
+            app.run_webhook(**webhook_options(config.webhook, polling_options()))
+        else:
+            app.run_polling(**polling_options())
     except RuntimeError as exc:
         # PTB 22: a stop signal during its start-up handshake (deleteWebhook) makes its retry
         # loop sleep after the event loop has gone. No update had been fetched yet, so

@@ -32,6 +32,7 @@ from index.models import Answer, Passage
 from index.search import Retriever
 
 from .links import passage_token, resolve
+from .metrics import metrics_of
 from .render import render_answer, render_context, render_corroborations, render_passages, render_welcome
 
 __all__ = [
@@ -132,6 +133,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = await _handle_button(query, kind, rest, context)
     # The kind of button and what came of it; never what the passages or the question say.
     logger.info("button kind=%s outcome=%s", kind, outcome)
+    metrics_of(context).button(kind, outcome)
 
 
 async def _handle_button(query, kind: str, rest: str, context: ContextTypes.DEFAULT_TYPE) -> str:

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from .access import addressed_to_bot, is_group
+from .metrics import metrics_of
 from .ratelimit import Verdict
 from .state import BotState, chat_tag, state_of
 
@@ -37,7 +38,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not state.access.user_allowed(user.id):
         await _turn_away(update, state)
     if state.limiter is not None and (update.message is not None or update.callback_query is not None):
-        await _check_rate(update, state)
+        await _check_rate(update, context, state)
 
 
 async def _check_group(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
@@ -66,11 +67,12 @@ async def _turn_away(update: Update, state: BotState) -> None:
     raise ApplicationHandlerStop
 
 
-async def _check_rate(update: Update, state: BotState) -> None:
+async def _check_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
     user_id = update.effective_user.id
     verdict = state.limiter.check(user_id)
     if verdict is Verdict.ALLOW:
         return
+    metrics_of(context).rate_limited.inc()
     if verdict is Verdict.WARN:
         chat = update.effective_chat
         logger.info("rate limit reached in chat=%s", chat_tag(chat.id if chat else None))

@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 
 from .access import valid_start_payload
 from .buttons import PAGES, send_answer
+from .metrics import metrics_of
 from .render import render_help, render_privacy, render_sources, render_welcome
 from .state import chat_tag, state_of
 
@@ -103,6 +104,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
     # A few pages at once, so the More button needs no second search and no copy of the question.
     answer = await asyncio.to_thread(state.retriever.search, text, state.answer_passages * PAGES)
     await send_answer(message, answer, context)
+    metrics_of(context).question(answer.answered, time.perf_counter() - started)
     logger.info(
         "answered chat=%s answered=%s passages=%d ms=%.0f",
         chat_tag(message.chat_id),
@@ -123,6 +125,7 @@ async def unknown_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """Any button press no other handler claimed: stale, forged or from an old version of the bot."""
     query = update.callback_query
     logger.info("unrecognised button press in chat=%s", chat_tag(update.effective_chat.id if update.effective_chat else None))
+    metrics_of(context).button("other", "forged")
     await query.answer("This button no longer works. Send your question again, or try /help.")
 
 
@@ -147,6 +150,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure without any message content, apologise, and keep serving."""
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("update %s failed", update_id, exc_info=context.error)
+    metrics_of(context).error(context.error)
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text("Sorry, something went wrong on my side. Please try again.")

@@ -17,6 +17,7 @@ from index.models import Passage
 from index.search import Retriever
 
 from .links import deep_link, passage_token
+from .metrics import metrics_of
 from .render import render_shared
 
 __all__ = ["INLINE_RESULTS", "on_inline_query", "inline_result"]
@@ -62,3 +63,4 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             results = [inline_result(p, context.bot.username or "") for p in answer.passages]
     await query.answer(results, cache_time=_CACHE_SECONDS)
     logger.info("inline query answered results=%d", len(results))
+    metrics_of(context).inline_queries.labels("answered" if results else "declined" if question else "empty").inc()
