@@ -27,7 +27,8 @@ __all__ = ["WebServer", "start_web"]
 
 logger = logging.getLogger(__name__)
 
-_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+# Passed in a fresh list each time: wsgiref adds Content-Length to the list it is given.
+_TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -47,13 +48,13 @@ def _app(registry: CollectorRegistry, readiness: Readiness) -> Callable[..., Ite
         if path == "/metrics":
             return metrics(environ, start_response)
         if path == "/healthz":
-            start_response("200 OK", _TEXT)
+            start_response("200 OK", [_TEXT])
             return [b"ok\n"]
         if path == "/readyz":
             problems = readiness.problems()
-            start_response("503 Service Unavailable" if problems else "200 OK", _TEXT)
+            start_response("503 Service Unavailable" if problems else "200 OK", [_TEXT])
             return ["".join(f"{p}\n" for p in problems).encode() if problems else b"ready\n"]
-        start_response("404 Not Found", _TEXT)
+        start_response("404 Not Found", [_TEXT])
         return [b"not found: try /metrics, /healthz or /readyz\n"]
 
     return serve
