@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from index.errors import QAError
 from index.reload import ReloadingRetriever, ReloadResult
 from index.search import Retriever
 
@@ -85,7 +86,8 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
         .request(AnsweredRequest(readiness, connection_pool_size=256))
         .get_updates_request(AnsweredRequest(readiness, connection_pool_size=1))
         .post_init(_post_init)
-        .post_stop(_post_stop)
+        # Cleanup on shutdown, not stop: shutdown comes even when starting failed after post_init.
+        .post_shutdown(_post_shutdown)
     )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
@@ -199,10 +201,11 @@ def _watch_index(app: Application, retriever: ReloadingRetriever, loop: asyncio.
         app.bot_data["reload_tasks"].add(loop.create_task(watch(app.bot_data["reload_seconds"]), name="index-watch"))
 
 
-async def _post_stop(app: Application) -> None:
-    for task in (*app.bot_data.get("reload_tasks", ()), app.bot_data.get("probe")):
-        if task is not None:
-            task.cancel()
+async def _post_shutdown(app: Application) -> None:
+    tasks = [t for t in (*app.bot_data.get("reload_tasks", ()), app.bot_data.get("probe")) if t is not None]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     if web := app.bot_data.pop("web", None):
         web.close()
     with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
@@ -231,7 +234,7 @@ def run(config: BotConfig, retriever: Retriever) -> None:
     app = build_application(config, retriever)
     try:
         if config.webhook is not None:
-            app.run_webhook(**webhook_options(config.webhook, polling_options()))
+            _run_webhook(app, config)
         else:
             app.run_polling(**polling_options())
     except RuntimeError as exc:
@@ -241,3 +244,14 @@ def run(config: BotConfig, retriever: Retriever) -> None:
         if "no running event loop" not in str(exc):
             raise
         logger.info("stopped during start-up, before any update was fetched")
+
+
+def _run_webhook(app: Application, config: BotConfig) -> None:
+    webhook = config.webhook
+    try:
+        app.run_webhook(**webhook_options(webhook, polling_options()))
+    except OSError as exc:  # tornado could not bind: the one start-up failure an operator meets here
+        raise QAError(
+            f"cannot listen for the webhook on {webhook.listen}:{webhook.port} ({exc.strerror}): "
+            "set WEBHOOK_PORT to a free port, or stop what holds it."
+        ) from None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +17,7 @@ from index.search import Retriever
 
 from .botapi import FakeBotAPI
 from .botrun import WEBHOOK_SECRET, bot_running
+from .conftest import ROOT
 from .webhookpush import post_update
 
 
@@ -68,3 +74,22 @@ def test_webhook_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert "s3cret" not in repr(webhook)
     monkeypatch.delenv("WEBHOOK_URL")
     assert BotConfig.from_env().webhook is None
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    ({"METRICS_PORT": "{busy}"}, "cannot serve metrics on 127.0.0.1:{busy} (Address already in use): set METRICS_PORT"),
+    ({"WEBHOOK_URL": "http://127.0.0.1:{busy}/hook", "WEBHOOK_SECRET": "s3cret", "WEBHOOK_PORT": "{busy}"},
+     "cannot listen for the webhook on 127.0.0.1:{busy} (Address already in use): set WEBHOOK_PORT"),
+])
+def test_bot_process_on_a_busy_port_exits_with_one_clear_line(fake_index_dir: Path, setting: dict[str, str], says: str):
+    with socket.socket() as holder, FakeBotAPI() as api:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": str(fake_index_dir),
+               **{k: v.format(busy=busy) for k, v in setting.items()}}
+        done = subprocess.run([sys.executable, "-m", "tests.botproc"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "destroyed but it is pending" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and says.format(busy=busy) in last
