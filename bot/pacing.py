@@ -139,10 +139,11 @@ class ChatPacer(BaseRateLimiter[int]):
 
     def _forget_idle(self) -> None:
         now = self._clock()
-        for chat, lane in list(self._lanes.items()):
+        while self._lanes:
+            chat, lane = next(iter(self._lanes.items()))  # the least recently used
             drained = now - lane.last_used >= lane.drained_after
             if lane.users or not (drained or len(self._lanes) > self._max_chats):
-                break  # oldest first: the rest were used more recently
+                break  # the rest were used more recently
             del self._lanes[chat]
 
 

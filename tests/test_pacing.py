@@ -108,3 +108,14 @@ def test_pacer_forgets_idle_chats():
         return [held, pacer.chats]
 
     assert asyncio.run(scenario()) == [3, 1]
+
+
+def test_pacer_holds_at_most_max_chats_idle_lanes():
+    pacer, telegram = ChatPacer(max_chats=2, clock=lambda: 0.0), _Telegram()
+
+    async def one_after_another() -> int:
+        for chat in (1, 2, 3, 4):
+            await _send_all(pacer, telegram, [chat])
+        return pacer.chats
+
+    assert asyncio.run(one_after_another()) == 2
