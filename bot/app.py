@@ -1,4 +1,4 @@
-"""Wire the handlers into a python-telegram-bot Application and run it with long polling."""
+"""Wire the handlers into a python-telegram-bot Application and run it with long polling or a webhook."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -21,15 +20,22 @@ from telegram.ext import (
     filters,
 )
 
-from index.reload import ReloadingRetriever
+from index.errors import QAError
+from index.reload import ReloadingRetriever, ReloadResult
 from index.search import Retriever
 
 from . import buttons, handlers, inline
 from .gate import gate
 from .config import BotConfig
+from .metrics import Metrics
+from .ordering import ChatOrder
+from .pacing import ChatPacer
 from .profile import register_profile
+from .readiness import AnsweredRequest, Readiness, probe
 from .redact import protect_token
 from .state import CONTEXT_TYPES, BotState
+from .web import start_web
+from .webhook import webhook_options
 
 __all__ = ["build_application", "polling_options", "run"]
 
@@ -53,20 +59,29 @@ _FLOOD_RETRIES = 3
 
 def build_application(config: BotConfig, retriever: Retriever) -> Application:
     protect_token(config.token)
-    limiter = AIORateLimiter(overall_max_rate=config.max_sends_per_second, max_retries=_FLOOD_RETRIES)
+    metrics, readiness = Metrics(), Readiness()
+    limiter = ChatPacer(config.max_sends_per_second, max_retries=_FLOOD_RETRIES, on_flood=metrics.flood_waits.inc)
     builder = (
         Application.builder()
         .token(config.token)
-        .concurrent_updates(True)
+        .concurrent_updates(ChatOrder())
         .rate_limiter(limiter)
+        # PTB's own pool sizes (256 for requests, 1 for getUpdates), with readiness told of every answer.
         .context_types(CONTEXT_TYPES)
+        .request(AnsweredRequest(readiness, connection_pool_size=256))
+        .get_updates_request(AnsweredRequest(readiness, connection_pool_size=1))
         .post_init(_post_init)
-        .post_stop(_post_stop)
+        # Cleanup on shutdown, not stop: shutdown comes even when starting failed after post_init.
+        .post_shutdown(_post_shutdown)
     )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
     app = builder.build()
-    app.bot_data.configure(config, retriever)
+    state: BotState = app.bot_data
+    state.configure(config, retriever)
+    state.metrics, state.readiness = metrics, readiness
+    state.metrics_at = (config.metrics_listen, config.metrics_port)
+    metrics.count_passages(lambda: _passage_count(retriever))
 
     app.add_handler(TypeHandler(Update, gate), group=-1)
     app.add_handler(CommandHandler("start", buttons.open_link, filters=filters.Regex(buttons.START_WITH_PAYLOAD)))
@@ -74,8 +89,8 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("sources", handlers.sources_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy_command))
-    app.add_handler(CommandHandler("ask", handlers.ask_command))
     app.add_handler(CommandHandler("language", handlers.language_command))
+    app.add_handler(CommandHandler("ask", handlers.ask_command))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))
@@ -89,8 +104,18 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     return app
 
 
+def _passage_count(retriever: Retriever) -> int | None:
+    if isinstance(retriever, ReloadingRetriever):
+        return retriever.chunk_count
+    index = getattr(retriever, "index", None)
+    return len(index.chunks) if index is not None else None
+
+
 async def _post_init(app: Application) -> None:
     state: BotState = app.bot_data
+    listen, port = state.metrics_at
+    if port is not None:  # first, so /healthz answers while the model warms up
+        state.web = start_web(state.metrics.registry, state.readiness, listen, port)
     # asyncio.to_thread uses the loop's default executor: bound it, so a burst of
     # questions queues instead of oversubscribing the CPU.
     loop = asyncio.get_running_loop()
@@ -99,6 +124,8 @@ async def _post_init(app: Application) -> None:
     await register_profile(app.bot)
     if isinstance(state.retriever, ReloadingRetriever):
         _watch_index(state, state.retriever, loop)
+    state.probe = loop.create_task(probe(app.bot, state.readiness), name="telegram-probe")
+    state.readiness.started = True
     logger.info("bot @%s is ready", app.bot.username)
 
 
@@ -120,9 +147,12 @@ def _watch_index(state: BotState, retriever: ReloadingRetriever, loop: asyncio.A
     async def reload() -> None:
         # Loading reads and hashes files: off the event loop, so questions keep flowing meanwhile.
         try:
-            await asyncio.to_thread(retriever.reload)
-        except Exception:  # a bug here must not end the watching, nor the serving
+            result = await asyncio.to_thread(retriever.reload)
+        except Exception as exc:  # a bug here must not end the watching, nor the serving
             logger.exception("index reload failed unexpectedly; still serving the previous index")
+            result = ReloadResult(False, retriever.chunk_count, retriever.chunk_count, type(exc).__name__)
+        state.metrics.reloads.labels("reloaded" if result.reloaded else "failed").inc()
+        state.readiness.index_reloaded(result)
 
     def on_sighup() -> None:
         logger.info("SIGHUP: reloading the index")
@@ -140,9 +170,15 @@ def _watch_index(state: BotState, retriever: ReloadingRetriever, loop: asyncio.A
         state.reload_tasks.add(loop.create_task(watch(state.reload_seconds), name="index-watch"))
 
 
-async def _post_stop(app: Application) -> None:
-    for task in app.bot_data.reload_tasks:
+async def _post_shutdown(app: Application) -> None:
+    state: BotState = app.bot_data
+    tasks = [t for t in (*state.reload_tasks, state.probe) if t is not None]
+    for task in tasks:
         task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if web := state.web:
+        state.web = None
+        web.close()
     with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
@@ -166,8 +202,12 @@ def polling_options() -> dict[str, Any]:
 
 def run(config: BotConfig, retriever: Retriever) -> None:
     """Serve until SIGINT or SIGTERM; PTB then finishes the answers in hand and stops cleanly."""
+    app = build_application(config, retriever)
     try:
-        build_application(config, retriever).run_polling(**polling_options())
+        if config.webhook is not None:
+            _run_webhook(app, config)
+        else:
+            app.run_polling(**polling_options())
     except RuntimeError as exc:
         # PTB 22: a stop signal during its start-up handshake (deleteWebhook) makes its retry
         # loop sleep after the event loop has gone. No update had been fetched yet, so
@@ -175,3 +215,14 @@ def run(config: BotConfig, retriever: Retriever) -> None:
         if "no running event loop" not in str(exc):
             raise
         logger.info("stopped during start-up, before any update was fetched")
+
+
+def _run_webhook(app: Application, config: BotConfig) -> None:
+    webhook = config.webhook
+    try:
+        app.run_webhook(**webhook_options(webhook, polling_options()))
+    except OSError as exc:  # tornado could not bind: the one start-up failure an operator meets here
+        raise QAError(
+            f"cannot listen for the webhook on {webhook.listen}:{webhook.port} ({exc.strerror}): "
+            "set WEBHOOK_PORT to a free port, or stop what holds it."
+        ) from None

@@ -34,6 +34,7 @@ from .links import passage_token, resolve
 from .render import NO_PREVIEW, render_answer, render_context, render_corroborations, render_passages
 from .state import BotContext
 from .texts import render_welcome
+from .metrics import metrics_of
 
 __all__ = [
     "CALLBACK_PATTERN",
@@ -97,6 +98,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     outcome = await _handle_button(query, kind, rest, context)
     # The kind of button and what came of it; never what the passages or the question say.
     logger.info("button kind=%s outcome=%s", kind, outcome)
+    metrics_of(context).button(kind, outcome)
 
 
 async def _handle_button(query, kind: str, rest: str, context: BotContext) -> str:

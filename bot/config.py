@@ -13,6 +13,12 @@
 | ALLOW_GROUPS           | true      | false: leave any group the bot is added to                       |
 | INDEX_RELOAD_SECONDS   | 5         | how often to look for a rebuilt index; 0: only on SIGHUP         |
 | TELEGRAM_MAX_SENDS_PER_SECOND | 30 | requests per second to Telegram overall (its flood limit)    |
+| METRICS_PORT           | (unset)   | serve /metrics, /healthz, /readyz on this port; unset: off      |
+| METRICS_LISTEN         | 127.0.0.1 | address for METRICS_PORT                                        |
+| WEBHOOK_URL            | (unset)   | public https URL for Telegram to post updates to; unset: long polling |
+| WEBHOOK_SECRET         | (unset)   | required with WEBHOOK_URL: 1-256 of A-Z a-z 0-9 _ -             |
+| WEBHOOK_LISTEN         | 127.0.0.1 | address the webhook server listens on                           |
+| WEBHOOK_PORT           | 8443      | port the webhook server listens on                              |
 
 The index settings (INDEX_DIR, EMBEDDING_MODEL, MIN_CONFIDENCE, CORPUS_DIR) are read by ``index.config``.
 """
@@ -24,6 +30,8 @@ from dataclasses import dataclass, field
 
 from index.config import IndexConfig
 from index.errors import QAError
+
+from .webhook import WebhookConfig, webhook_from_env
 
 __all__ = ["BotConfig", "PAGES"]
 
@@ -46,6 +54,9 @@ class BotConfig:
     allow_groups: bool = True
     reload_seconds: int = 5
     max_sends_per_second: int = 30
+    metrics_port: int | None = None  # None: no metrics server; 0: any free port (tests)
+    metrics_listen: str = "127.0.0.1"
+    webhook: WebhookConfig | None = None  # None: long polling
     index: IndexConfig = field(default_factory=IndexConfig)
 
     @classmethod
@@ -54,9 +65,10 @@ class BotConfig:
         level = (env.get("LOG_LEVEL") or cls.log_level).upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise QAError(f"LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR.")
+        api_base_url = env.get("TELEGRAM_API_BASE_URL", "").strip()
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
-            api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip(),
+            api_base_url=api_base_url,
             answer_passages=_int(env, "ANSWER_PASSAGES", cls.answer_passages, 1, 10),
             search_workers=_int(env, "SEARCH_WORKERS", cls.search_workers, 1, 32),
             log_level=level,
@@ -66,19 +78,28 @@ class BotConfig:
             allow_groups=_bool(env, "ALLOW_GROUPS", cls.allow_groups),
             reload_seconds=_int(env, "INDEX_RELOAD_SECONDS", cls.reload_seconds, 0, 86_400),
             max_sends_per_second=_int(env, "TELEGRAM_MAX_SENDS_PER_SECOND", cls.max_sends_per_second, 1, 100_000),
+            metrics_port=_int(env, "METRICS_PORT", None, 1, 65535),
+            metrics_listen=(env.get("METRICS_LISTEN") or cls.metrics_listen).strip(),
+            webhook=webhook_from_env(env, local_api=bool(api_base_url), read_int=_int),
             index=IndexConfig.from_env(),
         )
 
 
 def _ids(raw: str) -> frozenset[int]:
+    if not raw.strip():
+        return frozenset()  # unset: everyone
     parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
     try:
-        return frozenset(int(p) for p in parts)
+        ids = frozenset(int(p) for p in parts)
     except ValueError:
+        ids = frozenset()
+    # A value that names nobody (", ;") must not fail open into "everyone allowed".
+    if not ids or min(ids) < 1:
         raise QAError(
             f"ALLOWED_USER_IDS={raw!r} must be numeric Telegram user ids separated by commas, e.g. 12345,67890 "
             "(usernames can change hands, ids cannot). Unset it to let everyone in."
-        ) from None
+        )
+    return ids
 
 
 def _bool(env: os._Environ[str], name: str, default: bool) -> bool:
@@ -92,7 +113,7 @@ def _bool(env: os._Environ[str], name: str, default: bool) -> bool:
     raise QAError(f"{name}={raw!r} must be true or false. Unset it to use {str(default).lower()}.")
 
 
-def _int(env: os._Environ[str], name: str, default: int, low: int, high: int) -> int:
+def _int(env: os._Environ[str], name: str, default: int | None, low: int, high: int) -> int | None:
     raw = env.get(name)
     if not raw:
         return default
@@ -101,5 +122,6 @@ def _int(env: os._Environ[str], name: str, default: int, low: int, high: int) ->
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise QAError(f"{name}={raw!r} must be a whole number from {low} to {high}. Unset it to use {default}.")
+        fallback = "turn it off" if default is None else f"use {default}"
+        raise QAError(f"{name}={raw!r} must be a whole number from {low} to {high}. Unset it to {fallback}.")
     return value

@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from .access import addressed_to_bot, is_group
 from .i18n import Translator
+from .metrics import metrics_of
 from .ratelimit import Verdict
 from .state import BotContext, BotState, chat_tag
 
@@ -38,7 +39,7 @@ async def gate(update: Update, context: BotContext) -> None:
     if not state.access.user_allowed(user.id):
         await _turn_away(update, state, context.t)
     if state.limiter is not None and (update.message is not None or update.callback_query is not None):
-        await _check_rate(update, state, context.t)
+        await _check_rate(update, context, state)
 
 
 async def _check_group(update: Update, context: BotContext, state: BotState) -> None:
@@ -67,15 +68,16 @@ async def _turn_away(update: Update, state: BotState, t: Translator) -> None:
     raise ApplicationHandlerStop
 
 
-async def _check_rate(update: Update, state: BotState, t: Translator) -> None:
+async def _check_rate(update: Update, context: BotContext, state: BotState) -> None:
     user_id = update.effective_user.id
     verdict = state.limiter.check(user_id)
     if verdict is Verdict.ALLOW:
         return
+    metrics_of(context).rate_limited.inc()
     if verdict is Verdict.WARN:
         chat = update.effective_chat
         logger.info("rate limit reached in chat=%s", chat_tag(chat.id if chat else None))
-        await _say_slow_down(update, state.limiter.retry_in(user_id), t)
+        await _say_slow_down(update, state.limiter.retry_in(user_id), context.t)
     elif update.callback_query is not None:
         await update.callback_query.answer()  # a spinner that never stops looks broken
     raise ApplicationHandlerStop

@@ -24,6 +24,7 @@ from .i18n import LANGUAGES, language_name, translations
 from .render import NO_PREVIEW, render_sources
 from .state import BotContext, chat_tag
 from .texts import render_help, render_privacy, render_welcome
+from .metrics import metrics_of
 
 __all__ = [
     "MAX_QUESTION_CHARS", "start", "help_command", "sources_command", "privacy_command", "language_command",
@@ -123,6 +124,7 @@ async def answer_question(update: Update, context: BotContext, raw: str) -> None
     # A few pages at once, so the More button needs no second search and no copy of the question.
     answer = await asyncio.to_thread(state.retriever.search, text, state.answer_passages * PAGES)
     await send_answer(message, answer, context)
+    metrics_of(context).question(answer.answered, time.perf_counter() - started)
     logger.info(
         "answered chat=%s answered=%s passages=%d ms=%.0f",
         chat_tag(message.chat_id),
@@ -143,6 +145,7 @@ async def unknown_callback(update: Update, context: BotContext) -> None:
     """Any button press no other handler claimed: stale, forged or from an old version of the bot."""
     query = update.callback_query
     logger.info("unrecognised button press in chat=%s", chat_tag(update.effective_chat.id if update.effective_chat else None))
+    metrics_of(context).button("other", "forged")
     await query.answer(context.t.gettext(FORGED))
 
 
@@ -167,6 +170,7 @@ async def on_error(update: object, context: BotContext) -> None:
     """Log the failure without any message content, apologise, and keep serving."""
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("update %s failed", update_id, exc_info=context.error)
+    metrics_of(context).error(context.error)
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(context.t.gettext("Sorry, something went wrong on my side. Please try again."))

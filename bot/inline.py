@@ -19,6 +19,7 @@ from .i18n import ENGLISH, Translator
 from .links import deep_link, passage_token
 from .render import NO_PREVIEW, render_shared
 from .state import BotContext
+from .metrics import metrics_of
 
 __all__ = ["INLINE_RESULTS", "on_inline_query", "inline_result"]
 
@@ -62,3 +63,4 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
             results = [inline_result(p, context.bot.username or "", context.t) for p in answer.passages]
     await query.answer(results, cache_time=_CACHE_SECONDS, is_personal=True)
     logger.info("inline query answered results=%d", len(results))
+    metrics_of(context).inline_queries.labels("answered" if results else "declined" if question else "empty").inc()

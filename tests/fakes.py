@@ -78,10 +78,12 @@ class DelegatingRetriever:
 
 
 class CorroboratingRetriever(DelegatingRetriever):
-    """A retriever whose top passage is corroborated by passages from other articles.
+    """A retriever whose top passage is always corroborated by passages from other articles.
 
-    Until the real retrieval fills ``Passage.corroborations``, this exercises the
-    views that show them: it moves later passages from other articles under the first.
+    The real search fills ``Passage.corroborations`` only where two articles state
+    one fact alike (tests/test_sources_button.py builds such a corpus); on the seed
+    corpus the fake embedder groups nothing, so this moves later passages from
+    other articles under the first, for the views that show them.
     """
 
     def search(self, question: str, top_k: int = 3):

@@ -8,11 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from bot.handlers import MAX_QUESTION_CHARS
+from index.formats import not_covered
 
 from .botapi import FakeBotAPI
 from .botrun import bot_running
 
-_ANSWER = "paragraph"  # an answer or a decline names where its passage stands
+# Sentinels: a reply that quotes passages as the answer, or one that says the articles don't cover it.
+# Both name where a passage stands ("paragraph 3 of 9"), so each input's expected kind is spelled out.
+_ANSWERED, _DECLINED = object(), object()
 _EMPTY = "question in words"
 _WELCOME = "news articles"
 _UNKNOWN = "don't know that command"
@@ -21,13 +24,13 @@ MESSAGES = [
     ("empty", "", _EMPTY),
     ("whitespace", " \n\t \u00a0 ", _EMPTY),
     ("100k characters", "Rainbow Railroad " * 6000, f"at most {MAX_QUESTION_CHARS}"),
-    ("only emoji", "🙂🏳️‍🌈👨‍👨‍👦" * 20, _ANSWER),
-    ("right to left", "\u202eمن اعتقل الرجال في الشيشان؟ \u05e9\u05dc\u05d5\u05dd", _ANSWER),
-    ("NUL bytes", "Rainbow\x00Railroad\x00 help?", _ANSWER),
+    ("only emoji", "🙂🏳️‍🌈👨‍👨‍👦" * 20, _DECLINED),
+    ("right to left", "\u202eمن اعتقل الرجال في الشيشان؟ \u05e9\u05dc\u05d5\u05dd", _DECLINED),
+    ("NUL bytes", "Rainbow\x00Railroad\x00 help?", _ANSWERED),
     ("only NUL bytes", "\x00\x00\x00", _EMPTY),
-    ("HTML", '<b>bold</b> <script>alert("x")</script> &amp; &nbsp; <a href="javascript:x">', _ANSWER),
-    ("MarkdownV2", r"_*[]()~`>#+-=|{}.!\ *bold* __u__ ||spoiler||", _ANSWER),
-    ("lone surrogate-like and controls", "\u200b\u200d\ufeff\u0007\u001b[31m red", _ANSWER),
+    ("HTML", '<b>bold</b> <script>alert("x")</script> &amp; &nbsp; <a href="javascript:x">', _DECLINED),
+    ("MarkdownV2", r"_*[]()~`>#+-=|{}.!\ *bold* __u__ ||spoiler||", _DECLINED),
+    ("lone surrogate-like and controls", "\u200b\u200d\ufeff\u0007\u001b[31m red", _DECLINED),
     ("start with path payload", "/start ../../etc/passwd", _WELCOME),
     ("start with HTML payload", "/start <b>x</b>", _WELCOME),
     ("start with long payload", "/start " + "A" * 500, _WELCOME),
@@ -53,11 +56,16 @@ _chats = itertools.count(5000)
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), MESSAGES, ids=[m[0] for m in MESSAGES])
-def test_hostile_message_gets_a_clear_reply(running: FakeBotAPI, name: str, text: str, expected: str):
+def test_hostile_message_gets_a_clear_reply(running: FakeBotAPI, name: str, text: str, expected: str | object):
     chat = next(_chats)
     asked = running.user_says(text, chat_id=chat, user_id=chat)
     [reply] = running.wait_for(lambda: running.sent_after(asked, chat_id=chat))
-    assert expected in reply["text"]
+    if expected is _ANSWERED:
+        assert reply["reply_to"] == asked and "paragraph" in reply["text"] and not_covered() not in reply["text"]
+    elif expected is _DECLINED:
+        assert reply["reply_to"] == asked and reply["text"].startswith(not_covered())
+    else:
+        assert expected in reply["text"]
     assert "Sorry" not in reply["text"]  # the error handler never had to step in
     assert "<script>" not in reply["html"]
     assert running.rejected == []

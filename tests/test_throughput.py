@@ -38,9 +38,10 @@ def test_bot_answers_forty_users_asking_at_once(real_index_dir: Path):
     unlimited = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000, **FLOOD}
     with FakeBotAPI() as api, bot_running(api, retriever, **unlimited):
         one_by_one = []  # the first reply also pays the warm-up
-        for question in questions:
+        for number, question in enumerate(questions, 1):
+            # A chat of its own for each: one chat is paced to about a message a second (bot.pacing).
             asked_at = time.monotonic()
-            reply = api.wait_for(lambda m=api.user_says(question, chat_id=1, user_id=1): api.replies_to(m), timeout=60)[0]
+            reply = api.wait_for(lambda m=api.user_says(question, chat_id=number, user_id=1): api.replies_to(m), timeout=60)[0]
             one_by_one.append(1000 * (reply["sent_at"] - asked_at))
         asked_at = time.monotonic()
         asked = [api.user_says(questions[i % len(questions)], chat_id=1000 + i, user_id=1000 + i) for i in range(USERS)]
