@@ -29,9 +29,9 @@ def test_config_reads_access_settings(monkeypatch: pytest.MonkeyPatch):
     ("RATE_LIMIT_PER_MINUTE", "0", "whole number from 1"),
     ("ALLOWED_USER_IDS", ", ;", "numeric Telegram user ids"),  # names nobody: not "everyone"
     ("ALLOWED_USER_IDS", "-5", "numeric Telegram user ids"),
-    ("MIN_CONFIDENCE", "nan", "number from 0 to 2"),
-    ("MIN_CONFIDENCE", "99", "number from 0 to 2"),
-    ("MIN_CONFIDENCE", "-0.1", "number from 0 to 2"),
+    ("MIN_CONFIDENCE", "nan", "number from 0 to 1"),
+    ("MIN_CONFIDENCE", "99", "number from 0 to 1"),
+    ("MIN_CONFIDENCE", "-0.1", "number from 0 to 1"),
     ("QUERY_THREADS", "nan", "whole number from 1 to 256"),
     ("QUERY_THREADS", "inf", "whole number from 1 to 256"),
     ("QUERY_THREADS", "1.5", "whole number from 1 to 256"),
