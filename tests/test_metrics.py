@@ -44,9 +44,11 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_retriever: Retriever):
-    with bot_running(api, fake_retriever, metrics_port=0, rate_limit_burst=4, rate_limit_per_minute=1) as app:
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_retriever: Retriever, mode: str):
+    with bot_running(api, fake_retriever, mode, metrics_port=0, rate_limit_burst=4, rate_limit_per_minute=1) as app:
         port = app.bot_data["web"].port
+        api.fail_next("sendMessage", kind="429", retry_after=1)  # Telegram pushes back once; the answer still comes
         asked = api.user_says("What does Rainbow Railroad do?", chat_id=_USER, user_id=_USER)
         answered = api.wait_for(lambda: api.replies_to(asked))
         declined = api.user_says(_DECLINED, chat_id=_USER, user_id=_USER)
@@ -69,7 +71,7 @@ def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_r
     assert values[("newsqa_button_presses_total", (("kind", "sources"), ("outcome", "shown")))] == 1
     assert values[("newsqa_inline_queries_total", (("outcome", "answered"),))] == 1
     assert values[("newsqa_rate_limited_total", ())] == 1
-    assert values[("newsqa_telegram_flood_waits_total", ())] == 0
+    assert values[("newsqa_telegram_flood_waits_total", ())] == 1
     assert values[("newsqa_index_passages", ())] == len(fake_retriever.index.chunks)
     for private in (str(_USER), "xylophone", "quokka", "Rainbow", api.token.split(":")[1]):
         assert private.lower() not in body.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from index.errors import QAError
 from index.search import Retriever
 
 from .botapi import FakeBotAPI
-from .botrun import WEBHOOK_SECRET, bot_running
+from .botrun import WEBHOOK_SECRET, bot_running, free_port
 from .conftest import ROOT
 from .webhookpush import post_update
 
@@ -93,3 +94,25 @@ def test_bot_process_on_a_busy_port_exits_with_one_clear_line(fake_index_dir: Pa
     assert "Traceback" not in done.stderr and "destroyed but it is pending" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and says.format(busy=busy) in last
+
+
+def test_bot_process_in_webhook_mode_answers_and_stops_on_sigterm(fake_index_dir: Path):
+    """The environment alone switches `python -m bot`'s serving to the webhook; SIGTERM still ends it cleanly."""
+    port = free_port()
+    with FakeBotAPI() as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": str(fake_index_dir),
+               "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook", "WEBHOOK_SECRET": WEBHOOK_SECRET, "WEBHOOK_PORT": str(port),
+               "LOG_LEVEL": "DEBUG"}
+        proc = subprocess.Popen([sys.executable, "-m", "tests.botproc"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            api.wait_for(lambda: any(m == "setWebhook" for m, _ in api.calls), timeout=60)
+            asked = api.user_says("What does Rainbow Railroad do?")
+            reply = api.wait_for(lambda: api.replies_to(asked))[0]
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "Rainbow Railroad" in reply["text"]
+    assert [d.status for d in api.webhook.deliveries] == [200]
+    assert WEBHOOK_SECRET not in output and api.token not in output
