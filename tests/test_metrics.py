@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import urllib.error
 import urllib.request
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.readiness import Readiness
+from bot.readiness import Readiness, probe
 from bot.web import start_web
 from bot.metrics import Metrics
 from index.build import build_index
@@ -127,3 +128,27 @@ def test_web_answers_unknown_paths_with_404_and_refuses_a_busy_port():
     finally:
         web.close()
     start_web(metrics.registry, readiness, "127.0.0.1", web.port).close()  # the port is free again once closed
+
+
+def test_probe_asks_telegram_only_when_it_has_been_quiet():
+    readiness = Readiness(fresh_seconds=0.6)  # a look every 0.2 s
+
+    class Bot:
+        calls = 0
+
+        async def get_me(self) -> None:
+            Bot.calls += 1
+            readiness.telegram_answered()
+
+    async def run(busy: bool) -> int:
+        Bot.calls = 0
+        task = asyncio.create_task(probe(Bot(), readiness))
+        for _ in range(16):
+            if busy:
+                readiness.telegram_answered()  # other requests keep answering: no probe needed
+            await asyncio.sleep(0.05)
+        task.cancel()
+        return Bot.calls
+
+    assert asyncio.run(run(busy=True)) == 0
+    assert asyncio.run(run(busy=False)) >= 2
