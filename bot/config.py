@@ -9,7 +9,7 @@
 | LOG_LEVEL              | INFO      | DEBUG, INFO, WARNING or ERROR                                    |
 | RATE_LIMIT_PER_MINUTE  | 10        | questions a user may ask per minute, once the burst is spent     |
 | RATE_LIMIT_BURST       | 5         | questions a user may ask at once                                 |
-| ALLOWED_USER_IDS       | (unset)   | comma-separated numeric Telegram user ids; unset: everyone       |
+| ALLOWED_USER_IDS       | (unset)   | comma-separated numeric Telegram user ids; unset: everyone; a value naming no id is an error |
 | ALLOW_GROUPS           | true      | false: leave any group the bot is added to                       |
 | INDEX_RELOAD_SECONDS   | 5         | how often to look for a rebuilt index; 0: only on SIGHUP         |
 | TELEGRAM_MAX_SENDS_PER_SECOND | 30 | requests per second to Telegram overall (its flood limit)    |

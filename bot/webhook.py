@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +37,8 @@ class WebhookConfig:
         return urlsplit(self.url).path.strip("/")
 
 
-def webhook_from_env(env: os._Environ[str] | dict[str, str], *, local_api: bool, read_int: Any) -> WebhookConfig | None:
+def webhook_from_env(env: os._Environ[str] | dict[str, str], *, local_api: bool,
+                     read_int: Callable[..., int | None]) -> WebhookConfig | None:
     """None when WEBHOOK_URL is unset (long polling). ``read_int`` is bot.config's range-checked reader."""
     url = (env.get("WEBHOOK_URL") or "").strip()
     if not url:

@@ -27,8 +27,7 @@ from .botapi import FakeBotAPI
 from .botrun import WEBHOOK_SECRET, bot_running
 from .fakes import FakeEmbedder
 from .soak import percentile, questions
-from .test_webhook import _forged
-from .webhookpush import post_update
+from .webhookpush import FORGER, forged_update, post_update
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,11 +66,11 @@ def _transcript(retriever: IndexRetriever) -> None:
         print(f"stand-in → webhook: update {delivery.update_id} \"What does Rainbow Railroad do?\" with the secret: HTTP {delivery.status}")
         print(f"bot → stand-in: sendMessage reply to {asked}: {reply['text'].splitlines()[0]!r} …")
         for label, secret, update_id in (("a wrong secret", "guessed-secret", 900), ("no secret", None, 901)):
-            status = post_update(hook["url"], _forged(update_id, "Rainbow Railroad"), secret)
+            status = post_update(hook["url"], forged_update(update_id, "Rainbow Railroad"), secret)
             print(f"test → webhook: forged update {update_id} with {label}: HTTP {status}")
         time.sleep(1.0)
-        print(f"bot → chat of the forged updates: {len(api.sent_after(0, chat_id=77))} messages")
-        print(f"secret right: answered; wrong or missing: {'refused' if not api.sent_after(0, chat_id=77) else 'ANSWERED'}")
+        print(f"bot → chat of the forged updates: {len(api.sent_after(0, chat_id=FORGER))} messages")
+        print(f"secret right: answered; wrong or missing: {'refused' if not api.sent_after(0, chat_id=FORGER) else 'ANSWERED'}")
     assert WEBHOOK_SECRET == hook["secret_token"]
 
 

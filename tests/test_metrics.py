@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import urllib.error
 import urllib.request
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.readiness import Readiness
+from bot.readiness import Readiness, probe
 from bot.web import start_web
 from bot.metrics import Metrics
 from index.build import build_index
@@ -44,11 +45,12 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-@pytest.mark.xfail(reason="broken by the merge with the typed bot state; to fix next session (see the stop note)", strict=False)
-def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_retriever: Retriever):
-    with bot_running(api, fake_retriever, metrics_port=0, rate_limit_burst=4, rate_limit_per_minute=1) as app:
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_retriever: Retriever, mode: str):
+    with bot_running(api, fake_retriever, mode, metrics_port=0, rate_limit_burst=4, rate_limit_per_minute=1) as app:
         port = app.bot_data.web.port
-        asked = api.user_says("What does Rainbow Railroad do?", chat_id=_USER, user_id=_USER)
+        api.fail_next("sendMessage", kind="429", retry_after=1)  # Telegram pushes back once; the answer still comes
+        asked = api.user_says("How does Rainbow Railroad smuggle people out of the region?", chat_id=_USER, user_id=_USER)
         answered = api.wait_for(lambda: api.replies_to(asked))
         declined = api.user_says(_DECLINED, chat_id=_USER, user_id=_USER)
         api.wait_for(lambda: api.replies_to(declined))
@@ -56,8 +58,9 @@ def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_r
         pressed = api.press(answered[-1], sources["callback_data"], user_id=_USER)
         inline = api.inline_query("Rainbow Railroad", user_id=_USER)
         api.wait_for(lambda: pressed in api.callback_answers and inline in api.inline_answers)
-        for _ in range(3):  # the burst of four is spent by the first of these: two are refused
+        for _ in range(2):  # the burst of four is spent by the first of these; the second is refused
             api.user_says("Rainbow Railroad again", chat_id=_USER, user_id=_USER)
+        # A chat's messages are handled in turn: once "slow down" is sent, every count before it is in.
         api.wait_for(lambda: any("asking faster" in m["text"] for m in api.sent_after(0, chat_id=_USER)))
         status, body = _get(port, "/metrics")
         health, ready = _get(port, "/healthz"), _get(port, "/readyz")
@@ -68,8 +71,8 @@ def test_metrics_count_what_happened_and_nothing_private(api: FakeBotAPI, fake_r
     assert values[("newsqa_reply_seconds_count", ())] == 3
     assert values[("newsqa_button_presses_total", (("kind", "sources"), ("outcome", "shown")))] == 1
     assert values[("newsqa_inline_queries_total", (("outcome", "answered"),))] == 1
-    assert values[("newsqa_rate_limited_total", ())] == 2
-    assert values[("newsqa_telegram_flood_waits_total", ())] == 0
+    assert values[("newsqa_rate_limited_total", ())] == 1
+    assert values[("newsqa_telegram_flood_waits_total", ())] == 1
     assert values[("newsqa_index_passages", ())] == len(fake_retriever.index.chunks)
     for private in (str(_USER), "xylophone", "quokka", "Rainbow", api.token.split(":")[1]):
         assert private.lower() not in body.lower()
@@ -89,7 +92,7 @@ def test_readyz_fails_on_a_damaged_rebuild_while_the_old_index_serves(corpus: Pa
         deadline = time.monotonic() + 15
         while (ready := _get(port, "/readyz"))[0] == 200 and time.monotonic() < deadline:
             time.sleep(0.2)
-        asked = api.user_says("What does Rainbow Railroad do?")
+        asked = api.user_says("How does Rainbow Railroad smuggle people out of the region?")
         reply = api.wait_for(lambda: api.replies_to(asked))
         values = _samples(_get(port, "/metrics")[1])
     assert ready[0] == 503 and "chunks.faiss" in ready[1] and "previous one is still served" in ready[1]
@@ -125,3 +128,27 @@ def test_web_answers_unknown_paths_with_404_and_refuses_a_busy_port():
     finally:
         web.close()
     start_web(metrics.registry, readiness, "127.0.0.1", web.port).close()  # the port is free again once closed
+
+
+def test_probe_asks_telegram_only_when_it_has_been_quiet():
+    readiness = Readiness(fresh_seconds=0.6)  # a look every 0.2 s
+
+    class Bot:
+        calls = 0
+
+        async def get_me(self) -> None:
+            Bot.calls += 1
+            readiness.telegram_answered()
+
+    async def run(busy: bool) -> int:
+        Bot.calls = 0
+        task = asyncio.create_task(probe(Bot(), readiness))
+        for _ in range(16):
+            if busy:
+                readiness.telegram_answered()  # other requests keep answering: no probe needed
+            await asyncio.sleep(0.05)
+        task.cancel()
+        return Bot.calls
+
+    assert asyncio.run(run(busy=True)) == 0
+    assert asyncio.run(run(busy=False)) >= 2

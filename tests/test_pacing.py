@@ -119,3 +119,18 @@ def test_pacer_holds_at_most_max_chats_idle_lanes():
         return pacer.chats
 
     assert asyncio.run(one_after_another()) == 2
+
+
+@pytest.mark.parametrize("group", [-100123, "@some_channel"])
+def test_pacer_holds_a_group_to_both_its_paces(group: int | str):
+    """A group has the per-chat pace and, on top, the per-minute one (here scaled down to a second)."""
+    pacer, telegram = ChatPacer(group=(Pace(burst=2, period=0.2), Pace(burst=3, period=1.0))), _Telegram()
+
+    async def send() -> None:
+        calls = [pacer.process_request(telegram.send, (group,), {}, "sendMessage", {"chat_id": group}, None) for _ in range(4)]
+        await asyncio.gather(*calls)
+
+    asyncio.run(send())
+    times = [t for _, t in telegram.times]
+    assert times[2] - times[0] >= 0.08  # the per-chat pace: two at once, then one every 0.1 s
+    assert times[3] - times[0] >= 0.3  # the per-minute pace: three in its burst, then one every 0.33 s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,15 +17,9 @@ from index.errors import QAError
 from index.search import Retriever
 
 from .botapi import FakeBotAPI
-from .botrun import WEBHOOK_SECRET, bot_running
+from .botrun import WEBHOOK_SECRET, bot_running, free_port
 from .conftest import ROOT
-from .webhookpush import post_update
-
-
-def _forged(update_id: int, text: str) -> dict:
-    sender = {"id": 77, "is_bot": False, "first_name": "Mallory"}
-    message = {"message_id": 90_000 + update_id, "date": int(time.time()), "chat": {"id": 77, "type": "private"}, "from": sender, "text": text}
-    return {"update_id": update_id, "message": message}
+from .webhookpush import FORGER, forged_update, post_update
 
 
 def test_webhook_answers_only_updates_with_the_right_secret(api: FakeBotAPI, fake_retriever: Retriever):
@@ -33,17 +28,17 @@ def test_webhook_answers_only_updates_with_the_right_secret(api: FakeBotAPI, fak
         asked = api.user_says("What does Rainbow Railroad do to help people?")
         reply = api.wait_for(lambda: api.replies_to(asked))[0]
         statuses = {
-            "wrong secret": post_update(hook["url"], _forged(900, "Rainbow Railroad wrong"), "not-the-secret"),
-            "no secret": post_update(hook["url"], _forged(901, "Rainbow Railroad none"), None),
-            "right secret": post_update(hook["url"], _forged(902, "Rainbow Railroad right"), WEBHOOK_SECRET),
+            "wrong secret": post_update(hook["url"], forged_update(900, "Rainbow Railroad wrong"), "not-the-secret"),
+            "no secret": post_update(hook["url"], forged_update(901, "Rainbow Railroad none"), None),
+            "right secret": post_update(hook["url"], forged_update(902, "Rainbow Railroad right"), WEBHOOK_SECRET),
         }
-        api.wait_for(lambda: api.sent_after(0, chat_id=77))
+        api.wait_for(lambda: api.sent_after(0, chat_id=FORGER))
         time.sleep(0.5)  # time enough for a forged update to be answered, had it been taken
     assert hook["secret_token"] == WEBHOOK_SECRET and hook["url"].endswith("/telegram-hook")
     assert [d.status for d in api.webhook.deliveries] == [200]
     assert "Rainbow Railroad" in reply["text"]
     assert statuses == {"wrong secret": 403, "no secret": 403, "right secret": 200}
-    answered = api.sent_after(0, chat_id=77)
+    answered = api.sent_after(0, chat_id=FORGER)
     assert [m["reply_to"] for m in answered] == [90_902]
     assert not any(m == "getUpdates" for m, _ in api.calls)  # no polling beside the webhook
     assert api.rejected == []
@@ -93,3 +88,25 @@ def test_bot_process_on_a_busy_port_exits_with_one_clear_line(fake_index_dir: Pa
     assert "Traceback" not in done.stderr and "destroyed but it is pending" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and says.format(busy=busy) in last
+
+
+def test_bot_process_in_webhook_mode_answers_and_stops_on_sigterm(fake_index_dir: Path):
+    """The environment alone switches `python -m bot`'s serving to the webhook; SIGTERM still ends it cleanly."""
+    port = free_port()
+    with FakeBotAPI() as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url, "INDEX_DIR": str(fake_index_dir),
+               "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook", "WEBHOOK_SECRET": WEBHOOK_SECRET, "WEBHOOK_PORT": str(port),
+               "LOG_LEVEL": "DEBUG"}
+        proc = subprocess.Popen([sys.executable, "-m", "tests.botproc"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            api.wait_for(lambda: any(m == "setWebhook" for m, _ in api.calls), timeout=60)
+            asked = api.user_says("What does Rainbow Railroad do?")
+            reply = api.wait_for(lambda: api.replies_to(asked))[0]
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "Rainbow Railroad" in reply["text"]
+    assert [d.status for d in api.webhook.deliveries] == [200]
+    assert WEBHOOK_SECRET not in output and api.token not in output

@@ -23,6 +23,17 @@ _TRIES = 50
 _RETRY_SECONDS = 0.1
 
 
+FORGER = 77  # the chat and user of ``forged_update``
+
+
+def forged_update(update_id: int, text: str) -> dict[str, Any]:
+    """A text message as Telegram would post it, for a test to post by hand (message_id 90000 + update_id)."""
+    sender = {"id": FORGER, "is_bot": False, "first_name": "Mallory"}
+    chat = {"id": FORGER, "type": "private"}
+    message = {"message_id": 90_000 + update_id, "date": int(time.time()), "chat": chat, "from": sender, "text": text}
+    return {"update_id": update_id, "message": message}
+
+
 def post_update(url: str, update: dict[str, Any], secret: str | None) -> int:
     """POST one update to a webhook; the HTTP status it answered (0: no answer at all)."""
     headers = {"Content-Type": "application/json"}
