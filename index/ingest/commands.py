@@ -129,7 +129,9 @@ def _list(args: argparse.Namespace, config: IndexConfig) -> int:
 def format_rows(rows: list[dict]) -> str:
     columns = ("id", "title", "publisher", "date", "language", "passages")
     cells = [[_cell(row[c]) for c in columns] for row in rows]
-    widths = [min(48, max([len(c), *(len(r[i]) for r in cells)])) for i, c in enumerate(columns)]
+    # Ids in full: they are what `remove` takes.
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    widths[1:] = [min(48, w) for w in widths[1:]]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
     for row in cells:
         lines.append("  ".join(_fit(v, w).ljust(w) for v, w in zip(row, widths)).rstrip())
