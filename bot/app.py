@@ -25,7 +25,7 @@ from telegram.ext import (
 from index.reload import ReloadingRetriever
 from index.search import Retriever
 
-from . import buttons, handlers, inline
+from . import admin, buttons, handlers, inline
 from .gate import gate
 from .access import AccessPolicy
 from .config import BotConfig
@@ -80,11 +80,14 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
+        if config.api_base_url.endswith("/bot"):  # files come from the same server, as on Telegram's own
+            builder = builder.base_file_url(config.api_base_url.removesuffix("bot") + "file/bot")
     app = builder.build()
     app.bot_data["state"] = BotState(
         retriever=retriever,
         answer_passages=config.answer_passages,
-        access=AccessPolicy(config.allowed_user_ids, config.allow_groups),
+        # Operators need no separate place on ALLOWED_USER_IDS.
+        access=AccessPolicy(config.allowed_user_ids and config.allowed_user_ids | config.admin_user_ids, config.allow_groups),
         limiter=RateLimiter(config.rate_limit_per_minute, config.rate_limit_burst),
     )
     app.bot_data["workers"] = config.search_workers
@@ -99,6 +102,7 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.add_handler(CommandHandler("sources", handlers.sources_command))
     app.add_handler(CommandHandler("privacy", handlers.privacy_command))
     app.add_handler(CommandHandler("ask", handlers.ask_command))
+    admin.register(app, config.admin_user_ids, config.index)
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))

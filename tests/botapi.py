@@ -18,7 +18,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 MAX_MESSAGE = 4096
 # Telegram's HTML subset: https://core.telegram.org/bots/api#html-style
@@ -116,6 +116,7 @@ class FakeBotAPI:
         self.answered_callbacks: list[dict[str, Any]] = []
         self.left_chats: list[int] = []
         self._chat_types: dict[int, str] = {}
+        self.files: dict[str, bytes] = {}  # file_id → content, offered by getFile and served under /file/bot<token>/
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": lambda p: self.bot_user,
             "getUpdates": self._get_updates,
@@ -129,6 +130,7 @@ class FakeBotAPI:
             "answerInlineQuery": self._answer_inline_query,
             "editMessageText": self._edit_message_text,
             "deleteWebhook": lambda p: True,
+            "getFile": self._get_file,
             "close": lambda p: True,
             "logOut": lambda p: True,
         }
@@ -277,6 +279,9 @@ class FakeBotAPI:
         return {"message_id": next(self._ids), "date": int(time.time()), "chat": chat, "from": sender, **fields}
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        if unquote(request.path).startswith(f"/file/bot{self.token}/"):
+            self._serve_file(request, request.path.rsplit("/", 1)[-1])
+            return
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path.split("?")[0])
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length).decode() if length else ""
@@ -317,6 +322,20 @@ class FakeBotAPI:
             request.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the bot hung up mid long-poll while shutting down
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params["file_id"]
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}"}
+
+    def _serve_file(self, request: BaseHTTPRequestHandler, file_id: str) -> None:
+        data = self.files.get(file_id)
+        request.send_response(200 if data is not None else 404)
+        request.send_header("Content-Length", str(len(data or b"")))
+        request.end_headers()
+        request.wfile.write(data or b"")
 
     @staticmethod
     def _params(content_type: str, body: str) -> dict[str, Any]:
