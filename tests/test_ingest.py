@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from index.cli import main
 from index.corpus import load_corpus
+from index.ingest.bench import make_pages
 from index.ingest.commands import add_sources, passage_counts
 from index.ingest.fetch import FetchLimits
 from index.search import IndexRetriever
@@ -271,3 +276,25 @@ def test_add_refuses_a_misused_url_option(tmp_path, capsys, args, message):
 def test_remove_unknown_article_is_an_error(corpus, capsys):
     assert main(["remove", "nope.txt", "--corpus", str(corpus), "--no-build"]) == 2
     assert "no article 'nope.txt'" in capsys.readouterr().err
+
+
+def test_add_killed_mid_run_leaves_only_whole_articles(tmp_path):
+    """SIGKILL while a folder is being added: every article on disk is whole and listed, the rest absent."""
+
+    make_pages(PAGES, tmp_path / "inbox", 60)
+    corpus = tmp_path / "corpus"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "index", "add", str(tmp_path / "inbox"), "--corpus", str(corpus), "--no-build"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=Path(__file__).resolve().parents[1],
+    )
+    for _ in range(5):  # let a few articles land, then kill it in the middle of the next ones
+        process.stdout.readline()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    documents = load_corpus(corpus)
+    assert 5 <= len(documents) < 60
+    listed = tomllib.loads((corpus / "sources.toml").read_text(encoding="utf-8"))
+    for doc in documents:
+        assert listed[doc.doc_id]["title"] and doc.source.title == listed[doc.doc_id]["title"]
+        assert doc.text.endswith("\n") and "Dispatch number" in doc.text
+    assert len(listed) - len(documents) <= 1  # at most the entry whose text had not landed yet
