@@ -16,19 +16,24 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from index.config import IndexConfig
+from index.embedding import Embedder
 from index.errors import QAError
 from index.ingest.commands import add_sources, list_rows, passage_counts, rebuild
 from index.ingest.corpus_writer import CorpusWriter
-from index.ingest.fetch import FetchLimits, is_web_url
-from index.ingest.sources import AddResult
+from index.ingest.article import is_web_url
+from index.ingest.fetch import FetchLimits
 
 from .state import chat_tag
+
+if TYPE_CHECKING:
+    from index.ingest.sources import AddResult
 
 __all__ = ["AdminState", "register"]
 
@@ -48,7 +53,7 @@ class AdminState:
     # One thread: jobs run one at a time, and never on the threads that answer questions.
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="admin"))
     # A model of its own for rebuilds, loaded on the first one: the search model is not shared across threads.
-    embedder: object | None = None
+    embedder: Embedder | None = None
 
     async def run(self, job, *args):
         return await asyncio.get_running_loop().run_in_executor(self.executor, job, self, *args)
@@ -120,7 +125,7 @@ async def _add(update: Update, context: ContextTypes.DEFAULT_TYPE, source: str, 
         await message.reply_text(f"Could not rebuild the index: {exc}")
         return
     logger.info("operator add: %s", ", ".join(f"{r.status}" for r in results) or "nothing")
-    await message.reply_text("\n".join(_describe(r, label, counts) for r in results) or f"Nothing to add in {label}.")
+    await message.reply_text("\n".join(_describe(r, source, label, counts) for r in results) or f"Nothing to add in {label}.")
 
 
 def _add_and_build(state: AdminState, source: str) -> tuple[list[AddResult], dict[str, int]]:
@@ -139,15 +144,15 @@ def _rebuild(state: AdminState) -> None:
     rebuild(state.index.corpus_dir, state.index.index_dir, state.index, embedder=state.embedder)
 
 
-def _describe(result: AddResult, label: str, counts: dict[str, int]) -> str:
+def _describe(result: AddResult, source: str, label: str, counts: dict[str, int]) -> str:
+    """One line per article; ``label`` names ``source`` for the operator (a PDF's file name, not its temp path)."""
     title = f"“{result.title}”" if result.title else result.doc_id
     by = f" ({result.publisher})" if result.publisher else ""
     if result.status == "added":
         return f"Added {title}{by}: {counts.get(result.doc_id, 0)} passages. I answer from it within a few seconds."
     if result.status == "duplicate":
         return f"Already in the corpus: {title}{by}, as {result.doc_id}."
-    source = label if result.source.startswith(tempfile.gettempdir()) else result.source
-    return f"Could not add {source}: {result.error}."
+    return f"Could not add {label if result.source == source else result.source}: {result.error}."
 
 
 async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

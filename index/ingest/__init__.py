@@ -10,9 +10,4 @@
     commands.py       `python -m index add | list | remove`
 """
 
-from .article import Article
-from .corpus_writer import CorpusWriter
-from .fetch import FetchLimits
-from .sources import AddResult, Ingester
-
-__all__ = ["AddResult", "Article", "CorpusWriter", "FetchLimits", "Ingester"]
+# Nothing is imported here: `python -m index search` should not pay for trafilatura's import.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..errors import IngestError
 
-__all__ = ["Article", "detect_language", "require_text", "MIN_ARTICLE_WORDS"]
+__all__ = ["Article", "detect_language", "is_web_url", "require_text", "MIN_ARTICLE_WORDS"]
 
 # Fewer words than this is a menu, a paywall stub or an error page, not an article.
 MIN_ARTICLE_WORDS = 40
@@ -46,3 +47,8 @@ def detect_language(text: str) -> str:
 
     language, _ = py3langid.classify(text[:5000])
     return language
+
+
+def is_web_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -8,11 +8,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..config import IndexConfig
 from ..errors import QAError
-from .corpus_writer import CorpusWriter
-from .fetch import FetchLimits, is_web_url
-from .sources import AddResult, Ingester
+from .article import is_web_url
+
+if TYPE_CHECKING:  # the readers import trafilatura and friends: only the verbs that use them pay for it
+    from .fetch import FetchLimits
+    from .sources import AddResult
 
 __all__ = ["add_verbs", "add_sources", "rebuild", "passage_counts", "list_rows"]
 
@@ -54,6 +58,10 @@ def add_sources(corpus: Path, sources: list[str], *, url: str = "", feed: bool =
         raise QAError("--url gives the original address of one saved file; give exactly one file with it.")
     if url and not is_web_url(url):
         raise QAError(f"--url {url!r} is not an http(s) address.")
+    from .corpus_writer import CorpusWriter
+    from .fetch import FetchLimits
+    from .sources import Ingester
+
     results = []
     with Ingester(CorpusWriter(corpus), limits or FetchLimits.from_env()) as ingester:
         for source in sources:
@@ -90,6 +98,7 @@ def passage_counts(index_dir: Path) -> dict[str, int]:
 
 def list_rows(corpus: Path, index_dir: Path) -> list[dict]:
     from ..corpus import load_corpus
+    from .corpus_writer import CorpusWriter
 
     languages = {k: str(v.get("language", "")) for k, v in CorpusWriter(corpus).entries().items()}
     counts = passage_counts(index_dir)
@@ -147,6 +156,8 @@ def _fit(text: str, width: int) -> str:
 
 
 def _remove(args: argparse.Namespace, config: IndexConfig) -> int:
+    from .corpus_writer import CorpusWriter
+
     doc_id = CorpusWriter(args.corpus).remove(args.key)
     print(f"removed  {doc_id}")
     if not args.no_build:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import feedparser
 
 from ..errors import IngestError
-from .fetch import is_web_url
+from .article import is_web_url
 
 __all__ = ["FeedEntry", "parse_feed", "looks_like_feed"]
 
@@ -28,8 +28,9 @@ class FeedEntry:
 
 
 def looks_like_feed(data: bytes) -> bool:
-    head = data[:2048].lstrip().lower()
-    return head.startswith(b"<?xml") and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
+    """Whether a document is RSS, Atom or RSS 1.0 by its root element, whatever it is served or saved as."""
+    head = data[:2048].lower()
+    return b"<html" not in head and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
 
 
 def parse_feed(data: bytes) -> list[FeedEntry]:

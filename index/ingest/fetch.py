@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 
 from ..errors import IngestError, QAError
+from .article import is_web_url
+from .feed import looks_like_feed
 
 __all__ = ["FetchLimits", "Fetched", "fetch", "kind_of", "is_web_url"]
 
@@ -63,30 +64,22 @@ class Fetched:
         return kind_of(self.media_type, self.body)
 
 
-def is_web_url(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def kind_of(media_type: str, body: bytes) -> str:
     """html, pdf, feed, text or markdown; IngestError for anything that is not an article."""
     kind = _KINDS.get(media_type)
     if kind is None and media_type in ("", "application/octet-stream") and body.startswith(b"%PDF-"):
         kind = "pdf"  # many servers send PDFs as octet-stream
     if kind is None:
-        raise IngestError(
-            f"the response is {media_type or 'of no stated type'}, not a web page, PDF, text or feed"
-        )
+        raise _not_an_article(media_type)
     if kind != "pdf" and b"\x00" in body[:4096]:
         raise IngestError(f"the response says {media_type} but is binary data")
-    if kind == "feed" and not _looks_like_feed(body):
+    if kind == "feed" and not looks_like_feed(body):
         kind = "html"  # XHTML served as XML
     return kind
 
 
-def _looks_like_feed(body: bytes) -> bool:
-    head = body[:2048].lower()
-    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+def _not_an_article(media_type: str) -> IngestError:
+    return IngestError(f"the response is {media_type or 'of no stated type'}, not a web page, PDF, text or feed")
 
 
 def fetch(url: str, limits: FetchLimits, client: httpx.Client | None = None) -> Fetched:
@@ -124,8 +117,8 @@ def _get(client: httpx.Client, url: str, limits: FetchLimits) -> Fetched:
             raise IngestError(f"the server answered {response.status_code} {response.reason_phrase}".rstrip())
         media_type, _, params = response.headers.get("content-type", "").partition(";")
         media_type = media_type.strip().lower()
-        if _KINDS.get(media_type) is None and media_type not in ("", "application/octet-stream"):
-            kind_of(media_type, b"")  # refuse images, video, archives… before reading them
+        if media_type not in _KINDS and media_type not in ("", "application/octet-stream"):
+            raise _not_an_article(media_type)  # images, video, archives: refused before they are read
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limits.max_bytes:
             raise IngestError(f"it is {int(declared) / 2**20:.1f} MB, over the {_mb(limits.max_bytes)} limit")

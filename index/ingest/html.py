@@ -15,7 +15,7 @@ import trafilatura
 
 from ..errors import IngestError
 from .article import Article, detect_language, require_text
-from .fetch import is_web_url
+from .article import is_web_url
 
 __all__ = ["decode_page", "extract_html"]
 

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import IngestError
-from .article import Article
+from .article import Article, is_web_url
 from .corpus_writer import CorpusWriter
 from .feed import FeedEntry, looks_like_feed, parse_feed
-from .fetch import FetchLimits, fetch, is_web_url, new_client
+from .fetch import FetchLimits, fetch, new_client
 from .html import decode_page, extract_html
 from .pdf import extract_pdf
 from .text import read_markdown, read_text
@@ -93,19 +93,16 @@ class Ingester:
             if self._client is None:
                 self._client = new_client(self.limits)
             page = fetch(url, self.limits, self._client)
-            kind = page.kind
-            if as_feed or kind == "feed":
-                entries = parse_feed(page.body)
-            else:
-                article = _read(kind, page.body, page.charset, page.url)
+            is_feed = as_feed or page.kind == "feed"
+            parsed = parse_feed(page.body) if is_feed else _read(page.kind, page.body, page.charset, page.url)
         except IngestError as exc:
             yield _failed(url, str(exc))
             return
-        if as_feed or kind == "feed":
-            yield from self._add_entries(entries)
+        if is_feed:
+            yield from self._add_entries(parsed)
             return
-        aliases = tuple(dict.fromkeys(u for u in (*article.aliases, page.url, url) if u != article.url))
-        yield self._store(url, replace(article, aliases=aliases), entry)
+        aliases = tuple(dict.fromkeys(u for u in (*parsed.aliases, page.url, url) if u != parsed.url))
+        yield self._store(url, replace(parsed, aliases=aliases), entry)
 
     def _add_file(self, path: Path, url: str, as_feed: bool) -> Iterator[AddResult]:
         source = str(path)
@@ -114,22 +111,20 @@ class Ingester:
             if path.stat().st_size > self.limits.max_bytes:
                 raise IngestError(f"it is over the {self.limits.max_bytes / 2**20:g} MB limit")
             data = path.read_bytes()
-            if as_feed or kind == "feed" or (kind == "html" and looks_like_feed(data)):
-                entries = parse_feed(data)
-            elif kind is None:
+            is_feed = as_feed or kind == "feed" or (kind == "html" and looks_like_feed(data))
+            if kind is None and not is_feed:
                 raise IngestError(f"{path.suffix or 'a file without extension'} is not one of {', '.join(sorted(FILE_KINDS))}")
-            else:
-                article = _read(kind, data, "", url)
+            parsed = parse_feed(data) if is_feed else _read(kind, data, "", url)
         except IngestError as exc:
             yield _failed(source, str(exc))
             return
         except OSError as exc:
             yield _failed(source, f"cannot read it ({exc.strerror})")
             return
-        if as_feed or kind == "feed" or (kind == "html" and looks_like_feed(data)):
-            yield from self._add_entries(entries)
+        if is_feed:
+            yield from self._add_entries(parsed)
         else:
-            yield self._store(source, article, None)
+            yield self._store(source, parsed, None)
 
     def _add_entries(self, entries: list[FeedEntry]) -> Iterator[AddResult]:
         for entry in entries:
