@@ -171,11 +171,13 @@ def test_add_feed_file_and_folder(site, feed_url, tmp_path, capsys):
     (folder / "notes.md").write_text("# Field notes from the valley\n\n" + "\n\n".join(
         f"Paragraph {n} with **bold** words, a [link](https://example.org/{n}) and `code` that reads as text "
         "rather than markup, long enough to count as part of an article." for n in range(3)), encoding="utf-8")
+    (folder / "statement.txt").write_text("Statement from the district office\n\n" + " ".join(
+        f"Sentence {n} of the statement about the road repairs in the valley." for n in range(8)), encoding="utf-8")
     (folder / "ignored.docx").write_bytes(b"PK")
     code, results = _add_json(capsys, corpus, str(folder))
     statuses = {r["source"].rsplit("/", 1)[-1]: r["status"] for r in results}
     assert statuses["notes.md"] == "added" and statuses["report.html"] == "added"
-    assert statuses["court"] == "added" and "ignored.docx" not in statuses
+    assert statuses["court"] == "added" and statuses["statement.txt"] == "added" and "ignored.docx" not in statuses
     notes = next(r for r in results if r["source"].endswith("notes.md"))
     assert notes["title"] == "Field notes from the valley"
     text = Path(notes["path"]).read_text(encoding="utf-8")
@@ -298,3 +300,10 @@ def test_add_killed_mid_run_leaves_only_whole_articles(tmp_path):
         assert listed[doc.doc_id]["title"] and doc.source.title == listed[doc.doc_id]["title"]
         assert doc.text.endswith("\n") and "Dispatch number" in doc.text
     assert len(listed) - len(documents) <= 1  # at most the entry whose text had not landed yet
+
+
+def test_add_feed_option_reads_a_feed_served_as_a_web_page(site, feed_url, tmp_path, capsys):
+    status, _, body = site.routes["/feed.xml"]
+    site.routes["/feed-as-page"] = (status, {"Content-Type": "text/html; charset=utf-8"}, body)
+    code, results = _add_json(capsys, tmp_path / "corpus", site.url("/feed-as-page"), extra=("--feed",))
+    assert [r["status"] for r in results] == ["added", "failed", "failed", "added"]
