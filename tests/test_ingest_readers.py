@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from index.errors import IngestError, QAError
 from index.ingest.article import Article
 from index.ingest.corpus_writer import name_for
 from index.ingest.fetch import FetchLimits, kind_of
-from index.ingest.html import decode_page
+from index.ingest.html import decode_page, extract_html
 from index.ingest.text import markdown_to_text
+
+from .ingest_fixtures import PAGES
 
 RUSSIAN = "<html><head>{meta}</head><body><p>Новый рынок открылся в субботу.</p></body></html>"
 
@@ -61,3 +65,21 @@ def test_fetch_limits_are_range_checked(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(QAError, match=name):
         FetchLimits.from_env()
+
+
+def _page_text(name: str) -> str:
+    return extract_html(decode_page((PAGES / f"{name}.html").read_bytes())).text
+
+
+def test_extract_html_tables_become_plain_rows_and_the_kicker_goes_with_the_headline():
+    table = _page_text("table-report")
+    assert "Sugar · +38%" in table.splitlines() and "|" not in table.replace("2024 | Economy", "") and "---" not in table
+    assert _page_text("captions-ads").startswith("Thirty-one village schools still rely on wood stoves")
+
+
+def test_quality_script_scores_the_saved_pages(capsys):
+    from index.ingest.quality import main
+
+    assert main([str(PAGES), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert len(figures["pages"]) == 9 and all(page["f1"] > 0.9 and page["title_ok"] for page in figures["pages"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 import trafilatura
 
@@ -64,11 +65,13 @@ def extract_html(html: str, url: str = "") -> Article:
     found = trafilatura.bare_extraction(
         tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
     )
-    text = require_text((found.text or "") if found else "", "the page")
-    title = (found.title or "").strip()
-    first, _, rest = text.partition("\n")
-    if title and first.strip() == title and rest.strip():
-        text = rest  # the headline is the title, shown with every passage; not a paragraph of its own
+    lines = list(_lines(found.body)) if found is not None and found.body is not None else []
+    title = (found.title or "").strip() if found is not None else ""
+    # The headline is the title, shown with every passage, and what stands above it is a kicker or section name.
+    headline = next((n for n, line in enumerate(lines[:3]) if title and line == title), None)
+    if headline is not None and len(lines) > headline + 1:
+        lines = lines[headline + 1 :]
+    text = require_text("\n".join(lines), "the page")
     canonical = found.url if found.url and is_web_url(found.url) else ""
     return Article(
         text=text,
@@ -80,6 +83,25 @@ def extract_html(html: str, url: str = "") -> Article:
         language=declared_language or detect_language(text),
         aliases=tuple(u for u in (url,) if u and u != (canonical or url)),
     )
+
+
+# trafilatura's own XML for the main text: these hold blocks rather than running text.
+_CONTAINERS = {"body", "quote", "list", "item", "div"}
+_CELL_SEPARATOR = " · "
+
+
+def _lines(element) -> Iterator[str]:
+    """One line per paragraph, heading, list item or table row of trafilatura's XML, without any markup."""
+    if element.tag == "table":
+        for row in element.iter("row"):
+            cells = [" ".join("".join(cell.itertext()).split()) for cell in row.iter("cell")]
+            if any(cells):
+                yield _CELL_SEPARATOR.join(cell for cell in cells if cell)
+    elif element.tag in _CONTAINERS and len(element) and not (element.text or "").strip():
+        for child in element:
+            yield from _lines(child)
+    elif line := " ".join("".join(element.itertext()).split()):
+        yield line
 
 
 def _declared_language(tree) -> str:
