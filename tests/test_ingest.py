@@ -22,7 +22,7 @@ REPORT = [
     "Monitors counted forty cases in which people vanished after being detained by men in uniform, "
     "and their relatives could not learn where they were held or whether they were still alive.",
     "In nine cases the missing person was later found in custody in another region, after weeks "
-    "without a lawyer. The report asks prosecutors to open a criminal investigation into every one of the cases.",
+    "without a lawyer. The report asks prosecutors to open an investigation into every case.",
     "It also asks foreign governments to raise the cases in talks and to offer visas to relatives who fear reprisals.",
 ]
 NAV_ONLY = (b"<html><head><title>Home</title></head><body><nav><a href='/a'>News</a> <a href='/b'>Sport</a></nav>"
@@ -136,7 +136,7 @@ def test_add_pdf_by_url_and_file(site, tmp_path, capsys):
     assert (result["title"], result["author"], result["published"], result["language"]) == (
         "Forty disappearances: annual report", "Civic Rights Monitor", "2022-10-01", "en")
     text = (corpus / result["doc_id"]).read_text(encoding="utf-8")
-    assert text.splitlines() == REPORT  # printed lines joined back into the three paragraphs
+    assert text.splitlines() == REPORT  # printed lines joined back into the three paragraphs, one ending at full width
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(make_pdf(REPORT[:2]))
     code, [local] = _add_json(capsys, corpus, str(pdf))

@@ -83,3 +83,18 @@ def test_quality_script_scores_the_saved_pages(capsys):
     assert main([str(PAGES), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert len(figures["pages"]) == 9 and all(page["f1"] > 0.9 and page["title_ok"] for page in figures["pages"])
+
+
+def test_pdf_paragraphs_from_plain_lines_when_the_layout_cannot_tell():
+    from index.ingest.pdf import _paragraphs
+
+    page = ("The first paragraph runs over two printed lines of about the same\n"
+            "width, and ends here.\n"
+            "A second one starts on a new line and is hyphen-\n"
+            "ated across the break, then carries on to the end of\n"
+            "the line.\n"
+            "7\n")
+    assert _paragraphs(page).splitlines() == [
+        "The first paragraph runs over two printed lines of about the same width, and ends here.",
+        "A second one starts on a new line and is hyphenated across the break, then carries on to the end of the line.",
+    ]
