@@ -24,7 +24,7 @@ from index.errors import QAError
 from index.reload import ReloadingRetriever, ReloadResult
 from index.search import Retriever
 
-from . import buttons, handlers, inline
+from . import admin, buttons, handlers, inline
 from .gate import gate
 from .config import BotConfig
 from .metrics import Metrics
@@ -76,6 +76,8 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
+        if config.api_base_url.endswith("/bot"):  # files come from the same server, as on Telegram's own
+            builder = builder.base_file_url(config.api_base_url.removesuffix("bot") + "file/bot")
     app = builder.build()
     state: BotState = app.bot_data
     state.configure(config, retriever)
@@ -91,6 +93,7 @@ def build_application(config: BotConfig, retriever: Retriever) -> Application:
     app.add_handler(CommandHandler("privacy", handlers.privacy_command))
     app.add_handler(CommandHandler("language", handlers.language_command))
     app.add_handler(CommandHandler("ask", handlers.ask_command))
+    admin.register(app, config.admin_user_ids, config.index)
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.question))
     app.add_handler(MessageHandler(_MEDIA & ~filters.UpdateType.EDITED, handlers.unsupported))

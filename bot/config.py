@@ -10,6 +10,7 @@
 | RATE_LIMIT_PER_MINUTE  | 10        | questions a user may ask per minute, once the burst is spent     |
 | RATE_LIMIT_BURST       | 5         | questions a user may ask at once                                 |
 | ALLOWED_USER_IDS       | (unset)   | comma-separated numeric Telegram user ids; unset: everyone; a value naming no id is an error |
+| ADMIN_USER_IDS         | (unset)   | numeric ids who may /add, /remove and /list articles; unset: nobody |
 | ALLOW_GROUPS           | true      | false: leave any group the bot is added to                       |
 | INDEX_RELOAD_SECONDS   | 5         | how often to look for a rebuilt index; 0: only on SIGHUP         |
 | TELEGRAM_MAX_SENDS_PER_SECOND | 30 | requests per second to Telegram overall (its flood limit)    |
@@ -51,6 +52,7 @@ class BotConfig:
     rate_limit_per_minute: int = 10
     rate_limit_burst: int = 5
     allowed_user_ids: frozenset[int] = frozenset()
+    admin_user_ids: frozenset[int] = frozenset()
     allow_groups: bool = True
     reload_seconds: int = 5
     max_sends_per_second: int = 30
@@ -75,6 +77,7 @@ class BotConfig:
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute, 1, 1_000_000),
             rate_limit_burst=_int(env, "RATE_LIMIT_BURST", cls.rate_limit_burst, 1, 1_000_000),
             allowed_user_ids=_ids(env.get("ALLOWED_USER_IDS", "")),
+            admin_user_ids=_admin_ids(env.get("ADMIN_USER_IDS")),
             allow_groups=_bool(env, "ALLOW_GROUPS", cls.allow_groups),
             reload_seconds=_int(env, "INDEX_RELOAD_SECONDS", cls.reload_seconds, 0, 86_400),
             max_sends_per_second=_int(env, "TELEGRAM_MAX_SENDS_PER_SECOND", cls.max_sends_per_second, 1, 100_000),
@@ -98,6 +101,21 @@ def _ids(raw: str) -> frozenset[int]:
         raise QAError(
             f"ALLOWED_USER_IDS={raw!r} must be numeric Telegram user ids separated by commas, e.g. 12345,67890 "
             "(usernames can change hands, ids cannot). Unset it to let everyone in."
+        )
+    return ids
+
+
+def _admin_ids(raw: str | None) -> frozenset[int]:
+    if raw is None:
+        return frozenset()
+    try:
+        ids = _ids(raw)
+    except QAError:
+        ids = frozenset()
+    if not ids:  # set but empty or garbled: the operator meant someone, and nobody would be let in
+        raise QAError(
+            f"ADMIN_USER_IDS={raw!r} must be numeric Telegram user ids separated by commas, e.g. 12345,67890. "
+            "Unset it to let nobody add articles from Telegram."
         )
     return ids
 

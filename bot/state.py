@@ -53,11 +53,14 @@ class BotState:
     metrics_at: tuple[str, int | None] = ("127.0.0.1", None)
     web: Any = None
     probe: asyncio.Task | None = None
+    admin: Any = None  # bot/admin.py's AdminState, when ADMIN_USER_IDS is set
 
     def configure(self, config: BotConfig, retriever: Retriever) -> None:
         self.retriever = retriever
         self.answer_passages = config.answer_passages
-        self.access = AccessPolicy(config.allowed_user_ids, config.allow_groups)
+        # Operators need no separate place on ALLOWED_USER_IDS.
+        allowed = config.allowed_user_ids and config.allowed_user_ids | config.admin_user_ids
+        self.access = AccessPolicy(allowed, config.allow_groups)
         self.limiter = RateLimiter(config.rate_limit_per_minute, config.rate_limit_burst)
         self.workers = config.search_workers
         self.reload_seconds = config.reload_seconds

@@ -1,4 +1,4 @@
-"""`python -m index build | search | eval`."""
+"""`python -m index build | search | eval | bench | add | list | remove`."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the passage index.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,tune,bench}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,tune,bench,add,list,remove}")
 
     build = verbs.add_parser("build", help="(re)build the index from the corpus folder")
     build.add_argument("--corpus", type=Path, default=config.corpus_dir, help=f"articles folder (default: {config.corpus_dir})")
@@ -77,6 +77,10 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     from .tune_command import add_tune_verb
 
     add_tune_verb(verbs, config, _add_query_options)
+
+    from .ingest.commands import add_verbs
+
+    add_verbs(verbs, config)
     return parser
 
 

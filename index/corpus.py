@@ -9,6 +9,7 @@ the build goes on.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import tomllib
@@ -129,13 +130,38 @@ def _load_sources(path: Path) -> dict[str, dict[str, str]]:
         if not isinstance(table, dict):
             logger.warning("%s: entry %s is not a table; ignored", path.name, doc_id)
             continue
-        fields = {k: str(v).strip() for k, v in table.items() if k in _FIELDS and str(v).strip()}
+        fields = _entry_fields(path.name, doc_id, table)
         if "url" in fields and not _is_web_url(fields["url"]):
             # Only web links are ever shown to users; anything else could be a script URL.
             logger.warning("%s: entry %s has a url that is not http(s); ignored", path.name, doc_id)
             del fields["url"]
         sources[doc_id] = fields
     return sources
+
+
+def _entry_fields(file: str, doc_id: str, table: dict) -> dict[str, str]:
+    """The entry's known text fields; a value of another type is dropped, never shown as text."""
+    fields = {}
+    for key, value in table.items():
+        if key not in _FIELDS:
+            logger.warning("%s: entry %s has an unknown field %r (known: %s); ignored",
+                           file, doc_id, key, ", ".join(_FIELDS))
+        elif not isinstance(value, str):
+            # TOML dates are accepted for `published`: operators write them unquoted.
+            if key == "published" and isinstance(value, (datetime.date, datetime.datetime)):
+                fields[key] = value.isoformat()
+            else:
+                logger.warning("%s: entry %s: %s should be a quoted string, not a %s; ignored",
+                               file, doc_id, key, _toml_type(value))
+        elif value.strip():
+            fields[key] = value.strip()
+    return fields
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {int: "number", float: "number", list: "list", dict: "table"}.get(type(value), type(value).__name__)
 
 
 def _is_web_url(url: str) -> bool:

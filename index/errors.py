@@ -6,6 +6,7 @@ tools print it without a traceback.
     QAError
     ├── CorpusError        the corpus folder is missing, empty or its sources.toml is broken
     ├── ModelError         the embedding model cannot be loaded offline
+    ├── IngestError        a source given to `index add` cannot become an article
     └── IndexError_        base of the on-disk index problems
         ├── IndexNotFound  nothing built yet at that path
         ├── IndexMismatch  built with another model, dimension or format
@@ -14,7 +15,7 @@ tools print it without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["QAError", "CorpusError", "ModelError", "IndexError_", "IndexNotFound", "IndexMismatch", "IndexCorrupt"]
+__all__ = ["QAError", "CorpusError", "ModelError", "IngestError", "IndexError_", "IndexNotFound", "IndexMismatch", "IndexCorrupt"]
 
 
 class QAError(Exception):
@@ -27,6 +28,10 @@ class CorpusError(QAError):
 
 class ModelError(QAError):
     pass
+
+
+class IngestError(QAError):
+    """One source could not be fetched or read as an article; the others go on."""
 
 
 class IndexError_(QAError):  # noqa: N801 - the builtin IndexError is a different thing

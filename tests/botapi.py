@@ -21,7 +21,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from .chatpace import PACED_METHODS, ChatBuckets
 from .webhookpush import WebhookPusher
@@ -133,6 +133,7 @@ class FakeBotAPI:
         self._buckets = ChatBuckets() if pace_chats else None
         self.too_many: list[tuple[str, int]] = []  # (method, chat_id) of every per-chat 429 served
         self.webhook = WebhookPusher(self._cond, lambda after: [u for u in self.updates if u["update_id"] > after])
+        self.files: dict[str, bytes] = {}  # file_id → content, offered by getFile and served under /file/bot<token>/
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": lambda p: self.bot_user,
             "getUpdates": self._get_updates,
@@ -147,6 +148,7 @@ class FakeBotAPI:
             "editMessageText": self._edit_message_text,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
+            "getFile": self._get_file,
             "close": lambda p: True,
             "logOut": lambda p: True,
         }
@@ -297,6 +299,9 @@ class FakeBotAPI:
         return {"message_id": next(self._ids), "date": int(time.time()), "chat": chat, "from": sender, **fields}
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        if unquote(request.path).startswith(f"/file/bot{self.token}/"):
+            self._serve_file(request, request.path.rsplit("/", 1)[-1])
+            return
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path.split("?")[0])
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length).decode() if length else ""
@@ -338,6 +343,20 @@ class FakeBotAPI:
             request.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the bot hung up mid long-poll while shutting down
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params["file_id"]
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}"}
+
+    def _serve_file(self, request: BaseHTTPRequestHandler, file_id: str) -> None:
+        data = self.files.get(file_id)
+        request.send_response(200 if data is not None else 404)
+        request.send_header("Content-Length", str(len(data or b"")))
+        request.end_headers()
+        request.wfile.write(data or b"")
 
     @staticmethod
     def _params(content_type: str, body: str) -> dict[str, Any]:
