@@ -19,7 +19,7 @@ from index.search import IndexRetriever  # noqa: E402
 from index.store import load_index  # noqa: E402
 
 from .botapi import FakeBotAPI  # noqa: E402
-from .fakes import FakeEmbedder  # noqa: E402
+from .fakes import FAKE_SETTINGS, FakeEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 _real_connect = socket.socket.connect
@@ -70,7 +70,7 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_embedder: Fake
 @pytest.fixture(scope="session")
 def fake_retriever(fake_index_dir: Path, fake_embedder: FakeEmbedder) -> IndexRetriever:
     index = load_index(fake_index_dir, model=fake_embedder.name, dimension=fake_embedder.dimension)
-    return IndexRetriever(index, fake_embedder, IndexConfig().search_settings)
+    return IndexRetriever(index, fake_embedder, FAKE_SETTINGS)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from index.search import SearchSettings
+
+# The tuned decline rule (index/search/tuned.json) is fitted to the real model's cosines; the hashed
+# bag of words has cosines of another scale. With it, tests decline on word coverage alone, which is
+# what that fake can honestly tell: a question is answered when the best passage holds 30% of its words.
+FAKE_SETTINGS = SearchSettings(decline=(("intercept", -3.0), ("coverage", 10.0)), min_confidence=0.5)
+
 
 class FakeEmbedder:
     """Bag of hashed words: texts that share words get similar unit vectors, with no model at all."""

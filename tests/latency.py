@@ -25,7 +25,7 @@ from index.store import load_index
 
 from .botapi import FakeBotAPI
 from .botrun import WEBHOOK_SECRET, bot_running
-from .fakes import FakeEmbedder
+from .fakes import FAKE_SETTINGS, FakeEmbedder
 from .soak import percentile, questions
 from .webhookpush import FORGER, forged_update, post_update
 
@@ -40,7 +40,8 @@ def _retriever(real: bool, folder: Path) -> IndexRetriever:
     else:
         embedder = FakeEmbedder()
     build_index(ROOT / "seeds", folder, embedder, progress=False)
-    return IndexRetriever(load_index(folder, model=embedder.name, dimension=embedder.dimension), embedder, IndexConfig().search_settings)
+    settings = IndexConfig().search_settings if real else FAKE_SETTINGS
+    return IndexRetriever(load_index(folder, model=embedder.name, dimension=embedder.dimension), embedder, settings)
 
 
 def _round(retriever: IndexRetriever, mode: str, asked: list[str], first_chat: int) -> list[float]:

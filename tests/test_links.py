@@ -35,13 +35,13 @@ def test_links_forged_or_outdated_tokens_resolve_to_nothing(fake_retriever: Inde
 
 def test_links_stay_valid_across_a_rebuild_of_the_same_corpus(fake_retriever: IndexRetriever, fake_embedder, corpus, tmp_path):
     from index.build import build_index
-    from index.config import IndexConfig
+    from .fakes import FAKE_SETTINGS
     from index.store import load_index
 
     (corpus / "zzz_new.txt").write_text("An unrelated article added later. It shifts no offsets elsewhere.\n", encoding="utf-8")
     build_index(corpus, tmp_path / "rebuilt", fake_embedder, progress=False)
     index = load_index(tmp_path / "rebuilt", model=fake_embedder.name, dimension=fake_embedder.dimension)
-    rebuilt = IndexRetriever(index, fake_embedder, IndexConfig().search_settings)
+    rebuilt = IndexRetriever(index, fake_embedder, FAKE_SETTINGS)
     passages = fake_retriever.search("Chechnya gay men detained", top_k=10).passages
     for p in passages:
         found = resolve(rebuilt, passage_token(p))

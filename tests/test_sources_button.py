@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.config import IndexConfig
+
 from index.search import IndexRetriever
 from index.store import load_index
 
 from .botapi import FakeBotAPI
 from .botrun import bot_running
-from .fakes import FakeEmbedder
+from .fakes import FAKE_SETTINGS, FakeEmbedder
 
 SHARED = "The shelter at Lake Quillimore took in forty zebras during the March floods."
 ARTICLES = {
@@ -48,7 +48,7 @@ def grouping_retriever(tmp_path_factory: pytest.TempPathFactory) -> IndexRetriev
     out = tmp_path_factory.mktemp("same-fact-index")
     embedder = FakeEmbedder()
     build_index(corpus, out, embedder, progress=False)
-    return IndexRetriever(load_index(out, model=embedder.name, dimension=embedder.dimension), embedder, IndexConfig().search_settings)
+    return IndexRetriever(load_index(out, model=embedder.name, dimension=embedder.dimension), embedder, FAKE_SETTINGS)
 
 
 def test_real_search_groups_the_same_fact_from_two_articles(grouping_retriever: IndexRetriever):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 
 from ..batching import QuestionEncoder
 from ..embedding import Embedder
-from ..language import detect_language
+from ..language import DEFAULT_LANGUAGE, detect_language
 from ..lexical import words as content_words
 from ..models import Answer, Passage, SourceInfo
 from ..store import StoredIndex
@@ -31,6 +32,9 @@ class IndexRetriever:
         self._questions = QuestionEncoder(embedder)
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
+        # What an unsure detection of a question's language falls back to: the articles' most common language.
+        languages = Counter(m.source.language or DEFAULT_LANGUAGE for m in index.documents.values())
+        self._main_language = languages.most_common(1)[0][0] if languages else DEFAULT_LANGUAGE
 
     def with_settings(self, **changes) -> IndexRetriever:
         """The same index and model with other settings, e.g. a baseline mode; shares the question queue."""
@@ -50,7 +54,7 @@ class IndexRetriever:
     def candidates(self, question: str, top_k: int = 0) -> Candidates:
         """Every proposed passage with its signals: what ranking and tuning both start from."""
         query = self._questions.encode(question)
-        language = detect_language(question)
+        language = detect_language(question, self._main_language)
         words = content_words(question, language)
         k = max(self.settings.candidates, top_k)
         return gather(self.index, question, query, words, k, self.settings.highlight_lexical, language)
