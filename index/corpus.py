@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import re
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -82,7 +83,7 @@ def _load_document(corpus_dir: Path, path: Path, sources: dict[str, dict[str, st
         logger.warning("skipping %s: %s", doc_id, problem)
         return None
     meta = sources.get(doc_id, {})
-    cleaned = clean_article(text, meta.get("title", ""))
+    cleaned = clean_article(text, meta.get("title", ""), meta.get("drop", ()))
     if not cleaned.text.strip():
         logger.warning("skipping %s: nothing is left once page furniture is removed", doc_id)
         return None
@@ -143,7 +144,10 @@ def _entry_fields(file: str, doc_id: str, table: dict) -> dict[str, str]:
     """The entry's known text fields; a value of another type is dropped, never shown as text."""
     fields = {}
     for key, value in table.items():
-        if key not in _FIELDS:
+        if key == "drop":
+            if patterns := _drop_patterns(file, doc_id, value):
+                fields[key] = patterns
+        elif key not in _FIELDS:
             logger.warning("%s: entry %s has an unknown field %r (known: %s); ignored",
                            file, doc_id, key, ", ".join(_FIELDS))
         elif not isinstance(value, str):
@@ -156,6 +160,23 @@ def _entry_fields(file: str, doc_id: str, table: dict) -> dict[str, str]:
         elif value.strip():
             fields[key] = value.strip()
     return fields
+
+
+def _drop_patterns(file: str, doc_id: str, value: object) -> tuple[str, ...]:
+    """``drop = ["regex", …]``: lines of this source's page furniture the general rules miss (index/cleaning.py)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        logger.warning("%s: entry %s: drop should be a list of quoted patterns; ignored", file, doc_id)
+        return ()
+    patterns = []
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            logger.warning("%s: entry %s: drop pattern %r is not a valid regular expression (%s); ignored",
+                           file, doc_id, pattern, exc)
+            continue
+        patterns.append(pattern)
+    return tuple(patterns)
 
 
 def _toml_type(value: object) -> str:

@@ -129,9 +129,13 @@ class Fit:
     min_confidence: float
 
 
-def fit(signals: list[QuestionSignals], features: Sequence[str] = FEATURES) -> Fit:
-    """Ranking weights by pairwise logistic regression, then the decline rule on the top passages they pick."""
-    w = _pairwise_weights([s for s in signals if not s.question.absent], features)
+def fit(signals: list[QuestionSignals], features: Sequence[str] = FEATURES, extra: Sequence[QuestionSignals] = ()) -> Fit:
+    """Ranking weights by pairwise logistic regression, then the decline rule on the top passages they pick.
+
+    ``extra`` questions (another corpus's, e.g. SQuAD's) only add ranking examples: whether our
+    articles answer a question is not learnt from another corpus.
+    """
+    w = _pairwise_weights([s for s in (*signals, *extra) if not s.question.absent], features)
     tops = _tops(signals, w)
     labels = np.array([not s.question.absent for s in signals])
     cross = _crosslingual(signals)
@@ -195,7 +199,10 @@ def _figures(signals, ranks, declined, rows) -> dict:
     return out
 
 
-def cross_validate(signals: list[QuestionSignals], features: Sequence[str] = FEATURES, folds: int = FOLDS) -> dict:
+def cross_validate(
+    signals: list[QuestionSignals], features: Sequence[str] = FEATURES, folds: int = FOLDS,
+    extra: Sequence[QuestionSignals] = (),
+) -> dict:
     """Held-out figures: each fold scored with settings fitted on the other folds, pooled over folds."""
     order = sorted(range(len(signals)), key=lambda i: hashlib.blake2b(signals[i].question.id.encode()).hexdigest())
     assignment = {i: n % folds for n, i in enumerate(order)}
@@ -204,7 +211,7 @@ def cross_validate(signals: list[QuestionSignals], features: Sequence[str] = FEA
         train = [s for i, s in enumerate(signals) if assignment[i] != k]
         test = [s for i, s in enumerate(signals) if assignment[i] == k]
         if test:
-            held.append((test, fit(train, features)))
+            held.append((test, fit(train, features, extra)))
     # Pool the held-out questions: every question scored once, by settings that never saw it.
     pooled = [s for test, _ in held for s in test]
     ranks = np.concatenate([_ranks(test, f.weights[:, None])[:, 0] for test, f in held])
@@ -219,10 +226,12 @@ def cross_validate(signals: list[QuestionSignals], features: Sequence[str] = FEA
     }
 
 
-def tune(signals: list[QuestionSignals], features: Sequence[str] = FEATURES) -> tuple[Fit, dict]:
+def tune(
+    signals: list[QuestionSignals], features: Sequence[str] = FEATURES, extra: Sequence[QuestionSignals] = ()
+) -> tuple[Fit, dict]:
     """The settings fitted on all ``signals``, with held-out and in-sample figures."""
-    chosen = fit(signals, features)
-    return chosen, {"held_out": cross_validate(signals, features), "in_sample": score(signals, chosen)}
+    chosen = fit(signals, features, extra)
+    return chosen, {"held_out": cross_validate(signals, features, extra=extra), "in_sample": score(signals, chosen)}
 
 
 def write_tuned(chosen: Fit, report: dict, path=TUNED_FILE) -> None:

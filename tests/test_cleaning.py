@@ -93,3 +93,14 @@ def test_seed_corpus_loses_its_page_furniture_and_keeps_offsets_exact():
     assert "Read More" not in documents["004_d2e2180413f84a86.txt"].text
     glxy = documents["002_c6844e9f196c398b.txt"]
     assert "28 Apr, 2017" not in glxy.text and glxy.source.published == "2017-04-28"
+
+
+def test_sources_toml_drop_patterns_remove_one_sources_furniture(corpus, caplog):
+    vice = corpus / "001_13b6dd248fb1f0d6.txt"
+    vice.write_text(vice.read_text(encoding="utf-8") + "\n\nAdvertisement — keep scrolling\n", encoding="utf-8")
+    text = (corpus / "sources.toml").read_text(encoding="utf-8")
+    text = text.replace('author = "Matt Baume"', 'author = "Matt Baume"\ndrop = ["advertisement\\\\b.*", "("]')
+    (corpus / "sources.toml").write_text(text, encoding="utf-8")
+    documents = {d.doc_id: d for d in load_corpus(corpus)}
+    assert "Advertisement" not in documents["001_13b6dd248fb1f0d6.txt"].text
+    assert "not a valid regular expression" in caplog.text  # the bad pattern is named, the good one still applies
