@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .store import pid_alive
+from .processes import pid_alive
 
 __all__ = ["VectorCache", "document_key"]
 
