@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import IndexConfig
 from .errors import QAError
 from .formats import answer_to_json, answer_to_text, bold_marks
+from .cli_build import add_build_verb, positive as _positive
 from .logs import setup_logging
 
 __all__ = ["main"]
@@ -35,14 +36,7 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,bench}")
 
-    build = verbs.add_parser("build", help="(re)build the index from the corpus folder")
-    build.add_argument("--corpus", type=Path, default=config.corpus_dir, help=f"articles folder (default: {config.corpus_dir})")
-    build.add_argument("--out", type=Path, default=config.index_dir, help=f"index folder (default: {config.index_dir})")
-    build.add_argument("--model", default=config.model, help=f"sentence-transformers name or folder (default: {config.model})")
-    build.add_argument("--if-stale", action="store_true", help="do nothing if the index matches the corpus and model")
-    build.add_argument("--batch-size", type=int, default=32, help="texts per encoding batch (default: 32)")
-    _add_backend_option(build, config)
-    build.set_defaults(run=_build)
+    add_build_verb(verbs, config, _add_backend_option)
 
     search = verbs.add_parser("search", help="answer questions from the index")
     search.add_argument("question", nargs="?", help="the question; omit it with --questions")
@@ -90,31 +84,6 @@ def _add_backend_option(parser: argparse.ArgumentParser, config: IndexConfig) ->
         "--backend", choices=BACKENDS, default=config.backend,
         help=f"how the model runs: torch (float32) or onnx (int8) (default: {config.backend}, from EMBEDDING_BACKEND)",
     )
-
-
-def _positive(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _build(args: argparse.Namespace, config: IndexConfig) -> int:
-    from .build import build_index, is_stale
-    from .corpus import load_corpus
-    from .embedding import load_embedder
-
-    if args.if_stale:
-        reason = is_stale(args.corpus, args.out, args.model)
-        if not reason:
-            print(f"The index at {args.out} is up to date.", file=sys.stderr)
-            return 0
-        print(f"Building the index: {reason}.", file=sys.stderr)
-    documents = load_corpus(args.corpus)  # before the model loads: a bad corpus should fail at once
-    embedder = load_embedder(args.model, args.backend, config.model_cache_dir or args.out / "models")
-    report = build_index(args.corpus, args.out, embedder, batch_size=args.batch_size, documents=documents)
-    print(report, file=sys.stderr)
-    return 0
 
 
 def _query_config(args: argparse.Namespace, config: IndexConfig) -> IndexConfig:

@@ -11,11 +11,11 @@
 from .integrity import sha256_file, verify_build
 from .layout import DATA_FILES, FORMAT_VERSION, MANIFEST, DocumentMeta
 from .load import StoredIndex, check_compatible, load_index, read_manifest, resolve_build
-from .publish import Staging
+from .publish import Staging, check_writable
 from .rows import ChunkTable
 from .write import write_index
 
 __all__ = [
-    "DATA_FILES", "FORMAT_VERSION", "MANIFEST", "ChunkTable", "DocumentMeta", "Staging", "StoredIndex", "check_compatible",
+    "DATA_FILES", "FORMAT_VERSION", "MANIFEST", "ChunkTable", "DocumentMeta", "Staging", "StoredIndex", "check_compatible", "check_writable",
     "load_index", "read_manifest", "resolve_build", "sha256_file", "verify_build", "write_index",
 ]

@@ -104,7 +104,7 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
     rebuild = _rebuild_hint(index_dir, model)
     verify_build(build, manifest, index_dir, rebuild)
     try:
-        chunks = ChunkTable(build / CHUNKS, np.load(build / CHUNK_OFFSETS, allow_pickle=False))
+        chunks = ChunkTable(build / CHUNKS, np.load(build / CHUNK_OFFSETS, allow_pickle=False), rebuild)
         counts = np.load(build / SENTENCE_COUNTS, allow_pickle=False).astype(np.int64)
         documents = {
             row["doc_id"]: DocumentMeta(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import mmap
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -12,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import IndexCorrupt
 from ..models import Chunk, Span
 
 __all__ = ["ChunkTable", "encode_row", "decode_row"]
@@ -25,12 +25,15 @@ class ChunkTable(Sequence[Chunk]):
     that opening the table does not read the whole file.
     """
 
-    def __init__(self, path: Path, offsets: np.ndarray) -> None:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    def __init__(self, path: Path, offsets: np.ndarray, rebuild: str = "python -m index build") -> None:
+        # Rows are read with pread, not from a memory map: a file truncated under a running
+        # reader then gives a short read, reported below, instead of a SIGBUS that kills the process.
+        self._path, self._rebuild = Path(path), rebuild
+        self._file = open(path, "rb")
+        size = os.fstat(self._file.fileno()).st_size
         if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != size:
-            raise ValueError(f"{path.name} does not match its row offsets")
+            self._file.close()
+            raise ValueError(f"{self._path.name} does not match its row offsets")
         self._starts, self._ends = offsets[:-1], offsets[1:] - 1  # each row ends with a newline
         # Ranking reads the same few dozen candidates several times per question.
         self._parse = lru_cache(maxsize=4096)(self._parse_row)
@@ -48,7 +51,17 @@ class ChunkTable(Sequence[Chunk]):
         return self._parse(int(row))
 
     def _parse_row(self, row: int) -> Chunk:
-        return decode_row(json.loads(self._data[self._starts[row] : self._ends[row]]))
+        start, end = int(self._starts[row]), int(self._ends[row])
+        data = os.pread(self._file.fileno(), end - start, start)
+        try:
+            if len(data) != end - start:
+                raise ValueError(f"the file ends {end - len(data) - start} bytes early")
+            return decode_row(json.loads(data))
+        except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise IndexCorrupt(
+                f"Passage row {row} of {self._path} cannot be read ({exc}): the file was changed after the build "
+                f"was published. Published builds must never be edited; rebuild the index with: {self._rebuild}"
+            ) from None
 
 
 def encode_row(chunk: Chunk) -> bytes:
