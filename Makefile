@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test index clean
+.PHONY: setup run test test-distributed index clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,14 @@ index: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The Ray engine's tests, with the optional extra installed first (CI runs this after `make test`).
+test-distributed: setup $(VENV)/.installed-distributed
+	$(BIN)/python -m pytest -m distributed
+
+$(VENV)/.installed-distributed: pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,distributed]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) .index
