@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,17 +42,22 @@ def dataset_kind(path: Path) -> str:
 
 def document_from_row(row: Mapping[str, Any], where: str = "the dataset") -> Document:
     """One dataset row as a Document; a row without an id or text is an error naming it, never skipped silently."""
-    doc_id, text = row.get("id"), row.get("text")
+    doc_id, text = _present(row.get("id")), row.get("text")
     if doc_id is None or str(doc_id) == "":
         raise CorpusError(f"A row of {where} has no id. Every article needs a unique id column.")
     if not isinstance(text, str) or not text.strip():
         raise CorpusError(f"The article {doc_id!r} in {where} has no text. Remove the row or fill its text column.")
-    fields = {k: row.get(k) for k in SOURCE_FIELDS}
+    fields = {k: _present(row.get(k)) for k in SOURCE_FIELDS}
     bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
     if bad:
         raise CorpusError(f"The article {doc_id!r} in {where} has {', '.join(bad)} that is not text.")
     source = Source(**{k: v or "" for k, v in fields.items()} | {"title": fields["title"] or str(doc_id)})
     return Document(doc_id=str(doc_id), text=text, source=source, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _present(value: Any) -> Any:
+    """A missing cell: None, or the NaN a columnar reader puts where some rows lack a field."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:

@@ -59,7 +59,10 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_eval)
 
     bench = verbs.add_parser("bench", help="measure build, query, memory and start-up figures at several index sizes")
-    bench.add_argument("--sizes", default="1000,100000,1000000", help="passage counts, comma-separated (default: 1k,100k,1M)")
+    bench.add_argument("--sizes", help="passage counts, comma-separated (default: 1k,100k,1M; with --engine ray 20k,100k)")
+    bench.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="ray: Ray build throughput (1 and 2 workers) vs bare encode, and simulated streamed builds")
+    bench.add_argument("--copies", type=_positive, default=8, help="with --engine ray: seed corpus copies built (default: 8)")
     bench.add_argument("--questions", type=Path, default=Path("tests/data/dev_questions.jsonl"),
                        help="question file (JSON lines) to time; seed sentences are used if it is missing")
     bench.add_argument("--work-dir", type=Path, help="where the bench indexes go (default: a new temporary folder)")
@@ -148,13 +151,26 @@ def _bench(args: argparse.Namespace, config: IndexConfig) -> int:
 
     from .bench import format_table, run_bench
 
+    raw = args.sizes or ("20000,100000" if args.engine == "ray" else "1000,100000,1000000")
     try:
-        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+        sizes = tuple(int(s) for s in raw.split(",") if s.strip())
     except ValueError:
-        raise QAError(f"--sizes {args.sizes!r}: give whole numbers separated by commas, e.g. 1000,100000.") from None
+        raise QAError(f"--sizes {raw!r}: give whole numbers separated by commas, e.g. 1000,100000.") from None
     config = replace(config, backend=args.backend)
-    result = run_bench(config, sizes=sizes, questions_file=args.questions, work_dir=args.work_dir, rounds=args.rounds,
-                       log=lambda line: print(line, file=sys.stderr, flush=True))
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    if args.engine == "ray":
+        from .bench_ray import format_ray_table, run_ray_bench
+
+        result = run_ray_bench(config, copies=args.copies, sim_sizes=sizes, work_dir=args.work_dir,
+                               questions_file=args.questions, log=log)
+        print(format_ray_table(result))
+        if args.json:
+            print(json.dumps(result))
+        return 0
+    result = run_bench(config, sizes=sizes, questions_file=args.questions, work_dir=args.work_dir, rounds=args.rounds, log=log)
     print(format_table(result))
     if args.json:
         print(json.dumps(result))

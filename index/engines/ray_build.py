@@ -39,8 +39,9 @@ logger = logging.getLogger(__name__)
 
 EmbedderFactory = Callable[[], Embedder]
 ARTICLES_PER_BATCH = 16  # per embed call: enough texts (~30 a article) for full model batches
-# One worker = one CPU: mostly the embedding actor, a little for chunking beside it.
-EMBED_CPUS, CHUNK_CPUS = 0.75, 0.25
+# One worker = one CPU: mostly the embedding actor, a little for chunking beside it, and a sliver
+# left for the dataset's read tasks (with every CPU held by actors, reading never gets scheduled).
+EMBED_CPUS, CHUNK_CPUS, READ_CPUS = 0.7, 0.2, 0.1
 
 
 def _document_json(document: Document) -> str:
@@ -93,12 +94,16 @@ class EmbedStage:
             mine = embedding_texts(_document_from_json(raw), chunks)
             texts += mine
             sizes.append(len(mine))
+        began = time.time()  # wall clock, comparable across the workers of one machine or a synced cluster
         vectors = encode_in_batches(self.embedder, texts, batch_size=self.batch_size, progress=False)
+        ended = time.time()
         bounds = np.cumsum([0] + sizes)
         out = np.empty(len(sizes), dtype=object)
         for i in range(len(sizes)):
             out[i] = np.ascontiguousarray(vectors[bounds[i] : bounds[i + 1]], dtype=np.float32).tobytes()
-        return {"document": batch["document"], "chunks": batch["chunks"], "error": batch["error"], "vectors": out}
+        times = np.full(len(sizes), began), np.full(len(sizes), ended)
+        return {"document": batch["document"], "chunks": batch["chunks"], "error": batch["error"], "vectors": out,
+                "encode_start": times[0], "encode_end": times[1]}
 
 
 def _read_stage(ray_data, corpus: Path):
@@ -107,8 +112,10 @@ def _read_stage(ray_data, corpus: Path):
     if kind == "folder":
         documents = load_articles(corpus)
         return ray_data.from_items([{"document": _document_json(d)} for d in documents]), len(documents)
-    reader = ray_data.read_json if kind == "jsonl" else ray_data.read_parquet
-    dataset = reader(str(corpus), lines=True) if kind == "jsonl" else reader(str(corpus))
+    if kind == "jsonl":
+        dataset = ray_data.read_json(str(corpus), lines=True, num_cpus=READ_CPUS)
+    else:
+        dataset = ray_data.read_parquet(str(corpus), num_cpus=READ_CPUS)
     return dataset, dataset.count()
 
 
@@ -147,8 +154,13 @@ def build_with_ray(
     workers: int = 2,
     batch_size: int = 32,
     articles_per_batch: int = ARTICLES_PER_BATCH,
+    timings: dict[str, float] | None = None,
 ) -> BuildReport:
-    """Build and publish a new index with Ray; the previous build stays served until the new one is complete."""
+    """Build and publish a new index with Ray; the previous build stays served until the new one is complete.
+
+    ``timings``, if given, receives ``embed_window_s``: from the first batch's encoding start to the last one's
+    end over all actors, the pipeline's embedding time without Ray start-up and model loading.
+    """
     started = time.perf_counter()
     check_writable(out_dir)
     probe = factory()  # the manifest needs the model's name, backend, dimension and chunk window
@@ -171,13 +183,17 @@ def build_with_ray(
         with Staging(out_dir) as staging:
             writer = StreamingBuild(staging, probe.dimension)
             try:
+                window = [float("inf"), 0.0]  # first encode start, last encode end, over every actor
                 for row in embedded.iter_rows():
+                    window = [min(window[0], row["encode_start"]), max(window[1], row["encode_end"])]
                     if row["error"]:
                         raise CorpusError(f"{row['error']} Nothing was published.")
                     document = _document_from_json(row["document"])
                     chunks = [decode_row(json.loads(line)) for line in bytes(row["chunks"]).splitlines()]
                     vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(-1, probe.dimension)
                     writer.add(document, chunks, vectors)
+                if timings is not None:
+                    timings["embed_window_s"] = max(0.0, window[1] - window[0])
                 if writer.articles != expected:
                     raise CorpusError(f"Ray returned {writer.articles} of {expected} articles; nothing was published.")
                 path = writer.publish(manifest)
