@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test index clean locales messages
+.PHONY: setup run test test-distributed index clean locales messages
 
 setup: $(STAMP)
 
@@ -44,6 +44,14 @@ locales: $(CATALOGS:.po=.mo)
 messages: setup
 	$(BIN)/pybabel extract --project=chechnya-news-qa --add-location=file --sort-by-file -o bot/locales/bot.pot bot index/formats.py
 	$(BIN)/pybabel update -D bot -i bot/locales/bot.pot -d bot/locales
+
+# The Ray engine's tests, with the optional extra installed first (CI runs this after `make test`).
+test-distributed: setup $(VENV)/.installed-distributed
+	$(BIN)/python -m pytest -m distributed
+
+$(VENV)/.installed-distributed: pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,distributed]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) .index

@@ -34,11 +34,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .bench_common import machine_notes, percentile as _percentile, rss_mb as _rss_mb, timed as _timed
 from .build import build_index
 from .config import IndexConfig
 from .corpus import load_corpus
 from .lexical import LexicalIndex, tokenize
 from .models import Chunk
+from .chunking import embedding_texts
 from .store import write_index
 
 __all__ = ["DEFAULT_SIZES", "SizeResult", "run_bench"]
@@ -106,26 +108,6 @@ def _lexical(seed: list[Chunk], documents: list, proto: np.ndarray) -> tuple[Lex
     )
 
 
-def _timed(fn, repeats: int) -> list[float]:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _questions(path: Path | None, chunks: list[Chunk]) -> list[str]:
     if path and path.is_file():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -150,6 +132,7 @@ def run_bench(
     work = Path(work_dir or tempfile.mkdtemp(prefix="qa-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     log(f"bench folder: {work}")
+    machine = machine_notes()  # read before the bench adds its own load
     embedder = load_embedder(config.model, config.backend, config.models_dir)
     documents = load_corpus(config.corpus_dir)
 
@@ -162,8 +145,7 @@ def run_bench(
         builds.append(report.encoded_texts / report.seconds)
         if not texts:
             index = load_index(cold)
-            body = {d.doc_id: d.text for d in documents}
-            texts = [c.text for c in index.chunks] + [body[c.doc_id][s.start : s.end] for c in index.chunks for s in c.sentences]
+            texts = [t for d in documents for t in embedding_texts(d, [c for c in index.chunks if c.doc_id == d.doc_id])]
         bare = _timed(lambda: embedder.model.encode(texts, batch_size=32, normalize_embeddings=True), 1)[0]
         bares.append(len(texts) / bare)
     full = build_index(config.corpus_dir, seed_dir, embedder, progress=False, documents=documents)
@@ -202,15 +184,7 @@ def run_bench(
         del chunks, proto, cv, sv, chunk_lexical, sentence_lexical
         gc.collect()
         log(f"{n} passages written in {time.perf_counter() - started:.0f} s; measuring in a fresh process")
-        child = subprocess.run(
-            [sys.executable, "-m", "index.bench", str(size_dir), str(work / "questions.json")],
-            env={**os.environ, "EMBEDDING_BACKEND": config.backend, "MODEL_CACHE_DIR": str(config.models_dir),
-                 "EMBEDDING_MODEL": config.model, "QUERY_THREADS": str(config.query_threads)},
-            capture_output=True, text=True, check=False,
-        )
-        if child.returncode != 0:
-            raise RuntimeError(f"the measuring process for {n} passages failed:\n{child.stderr[-2000:]}")
-        results.append(SizeResult(**json.loads(child.stdout.strip().splitlines()[-1])))
+        results.append(SizeResult(**measure_in_child(config, size_dir, work / "questions.json")))
         log(f"  {results[-1]}")
 
     # 3. Cold start, as a user meets it.
@@ -239,7 +213,7 @@ def run_bench(
         f"median of {rounds}, bare = model.encode of the same texts with batch size 32. Unchanged-corpus rebuild took "
         f"{statistics.median(again):.3f} s vs {full.seconds:.2f} s from nothing ({incremental_ratio:.1%}). "
         f"cold_start_s: `python -m index search` process start to printed answer, median of {rounds}. "
-        f"2 shared cores, 4 workers: figures are noisy; medians quoted."
+        f"Machine: {machine}; medians quoted."
     )
     return {
         "sizes": [asdict(r) for r in results],
@@ -249,6 +223,19 @@ def run_bench(
         "backend": config.backend,
         "notes": notes,
     }
+
+
+def measure_in_child(config: IndexConfig, size_dir: Path, questions_json: Path) -> dict:
+    """``measure_size`` in a fresh process, so memory and load time are that index's alone."""
+    child = subprocess.run(
+        [sys.executable, "-m", "index.bench", str(size_dir), str(questions_json)],
+        env={**os.environ, "EMBEDDING_BACKEND": config.backend, "MODEL_CACHE_DIR": str(config.models_dir),
+             "EMBEDDING_MODEL": config.model, "QUERY_THREADS": str(config.query_threads)},
+        capture_output=True, text=True, check=False,
+    )
+    if child.returncode != 0:
+        raise RuntimeError(f"measuring {size_dir} failed:\n{child.stderr[-2000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def measure_size(size_dir: Path, questions_file: Path) -> SizeResult:

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkSettings, chunk_corpus, embedding_texts
-from .corpus import corpus_fingerprint, load_corpus
+from .articles import articles_fingerprint, load_articles
 from .embedding import Embedder
 from .errors import QAError
 from .lexical import LexicalIndex
 from .models import Chunk, Document
-from .store import read_manifest, write_index
+from .store import check_writable, read_manifest, write_index
 from .vector_cache import VectorCache, document_key
 
 __all__ = ["BuildReport", "build_index", "is_stale", "encode_in_batches"]
@@ -68,8 +68,9 @@ def build_index(
 ) -> BuildReport:
     """Build and publish a new index; ``documents`` saves reloading a corpus the caller already checked."""
     started = time.perf_counter()
-    fingerprint = corpus_fingerprint(corpus_dir)
-    documents = documents if documents is not None else load_corpus(corpus_dir)
+    check_writable(out_dir)  # a read-only or full --out should fail now, not after every text is embedded
+    fingerprint = articles_fingerprint(corpus_dir)
+    documents = documents if documents is not None else load_articles(corpus_dir)
     settings = chunking or chunk_settings_for(embedder)
     chunks = chunk_corpus(documents, settings, embedder.count_tokens)
     show = sys.stderr.isatty() if progress is None else progress
@@ -184,6 +185,6 @@ def is_stale(corpus_dir: Path, out_dir: Path, model: str) -> str:
         return "there is no usable index yet"
     if manifest.get("model") != model:
         return f"it was built with another model ({manifest.get('model')})"
-    if manifest.get("corpus") != corpus_fingerprint(corpus_dir):
+    if manifest.get("corpus") != articles_fingerprint(corpus_dir):
         return "the corpus has changed since it was built"
     return ""

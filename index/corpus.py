@@ -22,7 +22,9 @@ from .errors import CorpusError
 from .language import detect_language
 from .models import Document, Source
 
-__all__ = ["MAX_DOCUMENT_BYTES", "SOURCES_FILE", "load_corpus", "corpus_files", "corpus_fingerprint", "file_sha256"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES", "SOURCES_FILE", "load_corpus", "corpus_files", "corpus_fingerprint", "file_sha256", "make_document",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +84,25 @@ def _load_document(corpus_dir: Path, path: Path, sources: dict[str, dict[str, st
     if problem:
         logger.warning("skipping %s: %s", doc_id, problem)
         return None
-    meta = sources.get(doc_id, {})
+    document = make_document(doc_id, text, sources.get(doc_id, {}), file_sha256(data), path.stem)
+    if document is None:
+        logger.warning("skipping %s: nothing is left once page furniture is removed", doc_id)
+    return document
+
+
+def make_document(doc_id: str, text: str, meta: dict, sha256: str, fallback_title: str) -> Document | None:
+    """An article from its raw text and what is known of its source, cleaned of page furniture.
+
+    The one path from text to Document, for corpus folders and datasets alike; None
+    when nothing of the article is left once the furniture is gone.
+    """
     cleaned = clean_article(text, meta.get("title", ""), meta.get("drop", ()))
     if not cleaned.text.strip():
-        logger.warning("skipping %s: nothing is left once page furniture is removed", doc_id)
         return None
     if cleaned.dropped:
         logger.debug("%s: %d lines of page furniture removed", doc_id, cleaned.dropped)
     source = Source(
-        title=meta.get("title") or cleaned.headline or (UNTITLED if meta.get("publisher") else path.stem),
+        title=meta.get("title") or cleaned.headline or (UNTITLED if meta.get("publisher") else fallback_title),
         publisher=meta.get("publisher", ""),
         author=meta.get("author") or cleaned.author,
         url=meta.get("url", ""),
@@ -98,8 +110,8 @@ def _load_document(corpus_dir: Path, path: Path, sources: dict[str, dict[str, st
         language=meta.get("language") or detect_language(cleaned.text[:_LANGUAGE_SAMPLE]),
     )
     # The index stores the cleaned text: every offset and link refers to it. The hash stays
-    # the file's, which is what a rebuild compares.
-    return Document(doc_id=doc_id, text=cleaned.text, source=source, sha256=file_sha256(data))
+    # the raw text's, which is what a rebuild compares.
+    return Document(doc_id=doc_id, text=cleaned.text, source=source, sha256=sha256)
 
 
 def _read_text(path: Path) -> tuple[str, str, bytes]:

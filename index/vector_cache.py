@@ -10,6 +10,7 @@ Plain ``.npy`` read with ``allow_pickle=False``: nothing here is unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -19,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .store import pid_alive
+from .errors import IndexWriteError
+from .processes import pid_alive
 
 __all__ = ["VectorCache", "document_key"]
 
@@ -54,11 +56,16 @@ class VectorCache:
         return vectors
 
     def put(self, key: str, vectors: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         staging = self.folder / f".tmp-{os.getpid()}-{key}.npy"
-        with open(staging, "wb") as f:
-            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        os.replace(staging, self._path(key))  # a killed build leaves no half-written entry
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(staging, "wb") as f:
+                np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+            os.replace(staging, self._path(key))  # a killed build leaves no half-written entry
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                staging.unlink()
+            raise IndexWriteError.from_os(self.folder, exc) from exc
 
     def keep_only(self, keys: set[str]) -> int:
         """Delete entries for documents no longer in the corpus, and leftovers of killed builds."""

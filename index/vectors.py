@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,6 +31,8 @@ __all__ = [
     "RECALL_TARGET",
     "IndexInfo",
     "build_vector_index",
+    "build_vector_index_from_parts",
+    "gather_rows",
     "read_vector_index",
     "recall_at_k",
     "set_search_threads",
@@ -67,29 +70,37 @@ def nlist_for(n: int) -> int:
 
 def build_vector_index(vectors: np.ndarray, queries: np.ndarray | None = None) -> tuple[faiss.Index, IndexInfo]:
     """An index over ``vectors``; ``queries`` (held out, not indexed) measure recall for the ANN case."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dim = vectors.shape
+    return build_vector_index_from_parts([np.ascontiguousarray(vectors, dtype=np.float32)], queries)
+
+
+def build_vector_index_from_parts(
+    parts: Sequence[np.ndarray], queries: np.ndarray | None = None, dimension: int | None = None
+) -> tuple[faiss.Index, IndexInfo]:
+    """The same index over the rows of ``parts`` in order (e.g. shards mapped from disk), one part in memory at a time."""
+    n = sum(len(p) for p in parts)
+    dim = parts[0].shape[1] if parts else int(dimension or 0)
     if n <= FLAT_MAX:
         index = faiss.IndexFlatIP(dim)
-        index.add(vectors)
+        for part in parts:
+            index.add(np.ascontiguousarray(part, dtype=np.float32))
         return index, IndexInfo(type="flat", vectors=n, recall_at_10=1.0, bytes_per_vector=4 * dim)
 
     nlist = nlist_for(n)
     rng = np.random.default_rng(_SEED)
     quantizer = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-    train = vectors[np.sort(rng.choice(n, size=min(n, nlist * _TRAIN_PER_LIST), replace=False))]
-    index.train(train)
-    index.add(vectors)
+    index.train(gather_rows(parts, np.sort(rng.choice(n, size=min(n, nlist * _TRAIN_PER_LIST), replace=False))))
+    for part in parts:
+        index.add(np.ascontiguousarray(part, dtype=np.float32))
     index.make_direct_map()  # rows can be reconstructed by id for rescoring
 
     if queries is None or len(queries) == 0:
         # No other vectors to ask with: indexed rows plus noise stand in for held-out ones.
-        picked = vectors[rng.choice(n, size=min(n, RECALL_QUERIES), replace=False)]
+        picked = gather_rows(parts, rng.choice(n, size=min(n, RECALL_QUERIES), replace=False))
         queries = picked + rng.normal(scale=0.02, size=picked.shape).astype(np.float32)
     queries = np.ascontiguousarray(queries[:RECALL_QUERIES], dtype=np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    exact = _exact_top(vectors, queries, 10)
+    exact = _exact_top(parts, queries, 10)
     recall = 0.0
     for nprobe in NPROBE_STEPS:
         if nprobe > nlist:
@@ -105,9 +116,30 @@ def build_vector_index(vectors: np.ndarray, queries: np.ndarray | None = None) -
     )
 
 
-def _exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
-    # faiss.knn scans the array in place: no second copy of a million vectors.
-    return faiss.knn(queries, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)[1]
+def gather_rows(parts: Sequence[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Rows by global number across ``parts``, in the order asked; keeps their order of appearance for equal input."""
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    rows = np.asarray(rows, dtype=np.int64)
+    which = np.searchsorted(bounds, rows, side="right") - 1
+    out = np.empty((len(rows), parts[0].shape[1]), dtype=np.float32)
+    for i, part in enumerate(parts):
+        mine = which == i
+        if mine.any():
+            out[mine] = part[rows[mine] - bounds[i]]
+    return out
+
+
+def _exact_top(parts: Sequence[np.ndarray], queries: np.ndarray, k: int) -> np.ndarray:
+    """Exact top-k ids over all parts: each part scanned in place (faiss.knn, no copy), the per-part tops merged."""
+    scores, ids, base = [], [], 0
+    for part in parts:
+        d, i = faiss.knn(queries, np.ascontiguousarray(part, dtype=np.float32), min(k, len(part)), metric=faiss.METRIC_INNER_PRODUCT)
+        scores.append(d)
+        ids.append(np.where(i >= 0, i + base, -1))
+        base += len(part)
+    scores, ids = np.concatenate(scores, axis=1), np.concatenate(ids, axis=1)
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(ids, top, axis=1)
 
 
 def recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
