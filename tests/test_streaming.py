@@ -28,7 +28,7 @@ def _files(build: Path) -> dict[str, str]:
 def test_streaming_build_in_small_shards_equals_the_local_build(tmp_path: Path, fake_embedder: FakeEmbedder):
     local = build_index(SEEDS, tmp_path / "local", fake_embedder, progress=False)
     staging = Staging(tmp_path / "streamed")
-    writer = StreamingBuild(staging, fake_embedder.dimension, shard_rows=7)  # a shard every article or so
+    writer = StreamingBuild(staging, fake_embedder.dimension, shard_rows=3)  # several shards, some within one article
     for document in load_articles(SEEDS):
         chunks = chunk_document(document, chunk_settings_for(fake_embedder), fake_embedder.count_tokens)
         writer.add(document, chunks, fake_embedder.encode(embedding_texts(document, chunks)))

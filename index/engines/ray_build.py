@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..articles import articles_fingerprint, dataset_kind, document_from_row, load_articles
+from ..articles import SOURCE_FIELDS, articles_fingerprint, dataset_kind, document_from_row, load_articles
 from ..build import BuildReport, chunk_settings_for, encode_in_batches
 from ..chunking import ChunkSettings, chunk_document, embedding_texts
 from ..embedding import Embedder
@@ -51,7 +51,7 @@ def _document_json(document: Document) -> str:
 def _document_from_json(raw: str) -> Document:
     row = json.loads(raw)
     return Document(doc_id=row["id"], text=row["text"], sha256=row["sha256"],
-                    source=Source(**{k: row[k] for k in ("title", "publisher", "author", "url", "published")}))
+                    source=Source(**{k: row.get(k, "") for k in SOURCE_FIELDS}))
 
 
 class ChunkStage:
@@ -80,6 +80,7 @@ class EmbedStage:
 
     def __init__(self, factory: EmbedderFactory, batch_size: int) -> None:
         self.embedder = factory()
+        self.settings: ChunkSettings = chunk_settings_for(self.embedder)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
