@@ -26,7 +26,6 @@ from index.config import IndexConfig
 from index.embedding import Embedder
 from index.errors import QAError
 from index.ingest.commands import add_sources, list_rows, passage_counts, rebuild
-from index.ingest.corpus_writer import CorpusWriter
 from index.ingest.article import is_web_url
 from index.ingest.fetch import FetchLimits
 
@@ -181,6 +180,8 @@ async def remove_command(update: Update, context: BotContext) -> None:
 
 
 def _remove_and_build(state: AdminState, key: str) -> str:
+    from index.ingest.corpus_writer import CorpusWriter  # tomlkit: paid by the first removal, not by every start
+
     doc_id = CorpusWriter(state.index.corpus_dir).remove(key)
     _rebuild(state)
     return doc_id
