@@ -6,8 +6,9 @@ server, in alternating rounds so that both see the same machine load. Each
 question comes from a chat of its own (so per-chat pacing never waits) and is
 timed from the moment the stand-in queues it to the moment it receives the
 answer. ``--real`` uses the bundled model on an index of the seed corpus built
-into a temporary folder (else the fake embedder); ``--russian`` asks Russian questions instead; ``--transcript`` also prints
-one webhook exchange with the right secret and two forged ones.
+into a temporary folder (else the fake embedder); ``--russian`` asks the
+shared set's Russian questions instead; ``--transcript`` also prints one
+webhook exchange with the right secret and two forged ones.
 """
 
 from __future__ import annotations
