@@ -190,18 +190,10 @@ def _bench(args: argparse.Namespace, config: IndexConfig) -> int:
 SYSTEMS = (("bm25", "bm25"), ("dense", "dense"), ("ours", "hybrid"))
 
 
-def _with_questions(retriever, questions):
-    """The same retriever, with every question encoded up front in batches."""
-    from .evaluate import QuestionVectors
-    from .search import IndexRetriever
-
-    return IndexRetriever(retriever.index, QuestionVectors(retriever.embedder, [q.question for q in questions]), retriever.settings)
-
-
 def _compare(retriever, questions, top_k: int) -> dict:
-    from .evaluate import evaluate
+    from .evaluate import evaluate, with_question_vectors
 
-    retriever = _with_questions(retriever, questions)
+    retriever = with_question_vectors(retriever, questions)
     return {name: evaluate(retriever.with_settings(mode=mode), questions, top_k=top_k) for name, mode in SYSTEMS}
 
 
@@ -210,6 +202,7 @@ def _eval_squad(args: argparse.Namespace, config: IndexConfig) -> int:
 
     from .build import build_index
     from .embedding import load_embedder
+    from .evaluate import with_question_vectors
     from .search import IndexRetriever
     from .squad import write_squad_corpus
     from .store import load_index
@@ -225,7 +218,7 @@ def _eval_squad(args: argparse.Namespace, config: IndexConfig) -> int:
     # None of these questions is about our own articles, so our index should decline them all.
     asked = [q for q in questions if not q.absent]
     try:
-        own = _with_questions(_open(args, config, embedder), asked)
+        own = with_question_vectors(_open(args, config, embedder), asked)
     except QAError as exc:
         print(f"(not asking our own index: {exc})", file=sys.stderr)
     else:

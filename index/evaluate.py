@@ -22,11 +22,11 @@ import numpy as np
 from .embedding import Embedder
 from .errors import QAError
 from .models import Answer
-from .search import Retriever
+from .search import IndexRetriever, Retriever
 
 __all__ = [
     "EvalQuestion", "EvalReport", "Calibration", "QuestionVectors", "calibrate", "fold", "load_questions", "evaluate",
-    "first_hit",
+    "first_hit", "with_question_vectors",
 ]
 
 KS = (1, 3, 5)
@@ -223,3 +223,9 @@ class QuestionVectors:
 
     def count_tokens(self, text: str) -> int:
         return self._embedder.count_tokens(text)
+
+
+def with_question_vectors(retriever: IndexRetriever, questions: Iterable[EvalQuestion]) -> IndexRetriever:
+    """The same index and settings, with every question encoded up front in batches: what `index eval` asks."""
+    texts = [q.question for q in questions]
+    return IndexRetriever(retriever.index, QuestionVectors(retriever.embedder, texts), retriever.settings)

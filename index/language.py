@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "detect_language"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "detect_language", "load_detector"]
 
 DEFAULT_LANGUAGE = "en"
 # ISO 639-1 code → the Snowball stemmer's name; each also has a bm25s stop-word list.
@@ -30,6 +30,12 @@ def _detector():
     # Low-accuracy mode reads trigram models only: 0.2 s to load all of them instead of 6 s, and
     # the scripts and words of a question still tell these languages apart.
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
+
+
+def load_detector() -> None:
+    """Load the detector's models now (about 0.25 s), e.g. while the embedding model loads, not on the first question."""
+    with _LOCK:
+        _detector()
 
 
 # Below this confidence a text is too short or mixed to tell ("gay men Chechnya" reads as Spanish

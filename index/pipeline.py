@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .config import IndexConfig
 from .embedding import Embedder, load_embedder
 from .errors import IndexMismatch, QAError
+from .language import load_detector
 from .reload import ReloadingRetriever
 from .search import IndexRetriever
 from .store import check_compatible, load_index, read_manifest
@@ -26,15 +27,18 @@ def open_retriever(config: IndexConfig, embedder: Embedder | None = None) -> Ind
     # with two under load), and the bot already runs questions side by side.
     set_search_threads(config.query_threads)
     # The index (passage metadata, mapped vector files) loads while the model does:
-    # at a million passages reading the metadata takes seconds of its own.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-index") as pool:
+    # at a million passages reading the metadata takes seconds of its own. So does the
+    # language detector, which the first question would otherwise wait for.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="load-index") as pool:
         pending = pool.submit(load_index, config.index_dir, model=model)
+        detector = pool.submit(load_detector)
         try:
             embedder = embedder or load_embedder(config.model, config.backend, config.models_dir, threads=config.query_threads)
         except QAError:
             pending.result()  # a damaged index is the first thing to report: a model will not fix it
             raise
         index = pending.result()
+        detector.result()
     check_compatible(index.manifest, config.index_dir, model=embedder.name, dimension=embedder.dimension)
     check_backend(index.manifest, config.index_dir, getattr(embedder, "backend", ""))
     return IndexRetriever(index, embedder, config.search_settings)

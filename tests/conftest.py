@@ -75,7 +75,7 @@ def fake_retriever(fake_index_dir: Path, fake_embedder: FakeEmbedder) -> IndexRe
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    """The default model (the bundled multilingual-e5-small), loaded once for the whole run."""
     from index.embedding import DEFAULT_MODEL, load_embedder
 
     return load_embedder(DEFAULT_MODEL)

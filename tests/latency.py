@@ -6,13 +6,15 @@ server, in alternating rounds so that both see the same machine load. Each
 question comes from a chat of its own (so per-chat pacing never waits) and is
 timed from the moment the stand-in queues it to the moment it receives the
 answer. ``--real`` uses the bundled model on an index of the seed corpus built
-into a temporary folder (else the fake embedder); ``--transcript`` also prints
-one webhook exchange with the right secret and two forged ones.
+into a temporary folder (else the fake embedder); ``--russian`` asks the
+shared set's Russian questions instead; ``--transcript`` also prints one
+webhook exchange with the right secret and two forged ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -42,6 +44,13 @@ def _retriever(real: bool, folder: Path) -> IndexRetriever:
     build_index(ROOT / "seeds", folder, embedder, progress=False)
     settings = IndexConfig().search_settings if real else FAKE_SETTINGS
     return IndexRetriever(load_index(folder, model=embedder.name, dimension=embedder.dimension), embedder, settings)
+
+
+def _russian(count: int) -> list[str]:
+    """``count`` Russian questions, cycling through the shared set's (its ``russian`` kind)."""
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "dev_questions_more.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    russian = [row["question"] for row in rows if row.get("kind") == "russian"]
+    return [russian[i % len(russian)] for i in range(count)]
 
 
 def _round(retriever: IndexRetriever, mode: str, asked: list[str], first_chat: int) -> list[float]:
@@ -81,12 +90,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--real", action="store_true", help="the bundled model instead of the fake embedder")
     parser.add_argument("--transcript", action="store_true")
+    parser.add_argument("--russian", action="store_true", help="ask the Russian questions of tests/data/dev_questions_more.jsonl")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         retriever = _retriever(args.real, Path(folder))
         if args.transcript:
             _transcript(retriever)
-        asked = questions(args.questions)
+        asked = _russian(args.questions) if args.russian else questions(args.questions)
         took: dict[str, list[float]] = {"polling": [], "webhook": []}
         for number in range(args.rounds):
             for mode in ("polling", "webhook") if number % 2 == 0 else ("webhook", "polling"):

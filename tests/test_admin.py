@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,21 @@ def test_admin_add_of_a_bad_link_says_why(api, site, live):
     assert reply == f"Could not add {site.url('/missing')}: the server answered 404 Not Found."
 
 
+def test_operator_with_a_russian_app_is_answered_in_russian(api, site, live):
+    config, retriever = live
+    with bot_running(api, retriever, **_settings(config)):
+        listed = api.user_says("/list", chat_id=ADMIN, user_id=ADMIN, language_code="ru")
+        [listing] = _texts_after(api, listed, ADMIN, 1)
+        usage = api.user_says("/remove", chat_id=ADMIN, user_id=ADMIN, language_code="ru")
+        [hint] = _texts_after(api, usage, ADMIN, 1)
+        refused = api.user_says("/list", chat_id=OTHER, user_id=OTHER, language_code="ru-RU")
+        [refusal] = _texts_after(api, refused, OTHER, 1)
+    # Five seed articles, each with its passage count in the plural form Russian wants for it.
+    assert len(listing.splitlines()) == 5
+    assert all(re.search(r", \d+ отрыв(ок|ка|ков)$", line) for line in listing.splitlines()), listing
+    assert hint.startswith("Отправьте /remove") and refusal.startswith("Извините")
+
+
 @pytest.mark.parametrize("text", ["/add {url}", "/remove 000_746d7626044fb8bd.txt", "/list"])
 def test_non_operators_are_refused_and_the_attempt_is_logged_without_content(api, site, live, caplog, text):
     config, retriever = live
@@ -151,4 +167,4 @@ def test_admin_pdf_document_is_added(api, live):
     with bot_running(api, retriever, **_settings(config)):
         sent = api.user_sends({"document": document}, chat_id=ADMIN)
         done = _texts_after(api, sent, ADMIN, 2)[1]
-    assert done.startswith("Added “Forty disappearances”: ") and "passages" in done
+    assert re.fullmatch(r"Added “Forty disappearances”: (1 passage|[2-9] passages)\. I answer from it within a few seconds\.", done)

@@ -14,7 +14,6 @@ import httpx
 
 from ..errors import IngestError, QAError
 from .article import is_web_url
-from .feed import looks_like_feed
 
 __all__ = ["FetchLimits", "Fetched", "fetch", "kind_of", "is_web_url"]
 
@@ -73,8 +72,11 @@ def kind_of(media_type: str, body: bytes) -> str:
         raise _not_an_article(media_type)
     if kind != "pdf" and b"\x00" in body[:4096]:
         raise IngestError(f"the response says {media_type} but is binary data")
-    if kind == "feed" and not looks_like_feed(body):
-        kind = "html"  # XHTML served as XML
+    if kind == "feed":
+        from .feed import looks_like_feed  # feedparser: paid by the first feed, not by every bot start
+
+        if not looks_like_feed(body):
+            kind = "html"  # XHTML served as XML
     return kind
 
 
