@@ -63,7 +63,10 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             row = json.loads(line)
-            questions.append(EvalQuestion(str(row["id"]), str(row.get("kind", "")), str(row["question"]), tuple(row.get("gold") or ())))
+            questions.append(EvalQuestion(
+                str(row["id"]), str(row.get("kind", "")), str(row["question"]),
+                tuple(str(g) for g in row.get("gold") or ()), tuple(str(d) for d in row.get("gold_docs") or ()),
+            ))
         except (ValueError, KeyError, TypeError) as exc:
             raise QAError(f"{path}, line {number}: not a question object with id, question and gold ({exc}).") from exc
     return questions

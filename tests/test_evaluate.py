@@ -90,3 +90,12 @@ def test_squad_paragraphs_become_articles(tmp_path: Path):
     assert by_id["t4"].gold_docs == ("Lighthouses/002.txt",)
     assert by_id["t3"].absent and by_id["t3"].kind == "impossible"
     assert 'title = "Beekeeping, paragraph 1"' in (tmp_path / "sources.toml").read_text(encoding="utf-8")
+
+
+def test_load_questions_keeps_gold_docs(tmp_path):
+    from index.evaluate import load_questions
+
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "s1", "kind": "fact", "question": "Where?", "gold_docs": ["a/001.txt"]}\n', encoding="utf-8")
+    [question] = load_questions(path)
+    assert question.gold_docs == ("a/001.txt",) and not question.absent
