@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ class VectorCache:
         return vectors
 
     def put(self, key: str, vectors: np.ndarray) -> None:
-        staging = self.folder / f".tmp-{os.getpid()}-{key}.npy"
+        # Unique per call: two builds in one process (threads) may write the same document at once.
+        staging = self.folder / f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{key}.npy"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with open(staging, "wb") as f:
