@@ -40,7 +40,18 @@ OPTIONS = (
     (MPNET, "torch", "~470 MB"),
     (MPNET, "onnx", "~470 MB + fast extra"),
 )
-KINDS = ("all", "fact", "paraphrase", "multi", "russian", "absent")
+KINDS = ("all", "english", "fact", "paraphrase", "multi", "russian", "absent")
+ENGLISH = ("fact", "paraphrase", "multi")  # the answerable English kinds, pooled
+
+
+def _pooled(figures: dict) -> dict:
+    """The English kinds as one row: means weighted by their answerable counts."""
+    parts = [figures[k] for k in ENGLISH if k in figures]
+    n = sum(f["answerable"] for f in parts)
+    if not n:
+        return {}
+    out = {k: sum(f[k] * f["answerable"] for f in parts) / n for k in ("hit@1", "hit@5", "mrr")}
+    return out | {"n": n, "answerable": n, "answerable_declined": sum(f["answerable_declined"] for f in parts)}
 
 
 @dataclass
@@ -92,6 +103,8 @@ def compare(
         index = load_index(out, model=embedder.name)
         batched = IndexRetriever(index, QuestionVectors(embedder, [q.question for q in seen]), settings)
         row.report = tune(read_signals(batched, seen), OURS)[1]
+        for figures in row.report.values():
+            figures["english"] = _pooled(figures)
         loaded.append((row, embedder, IndexRetriever(index, embedder, settings)))
         print(f"{row.label}: built in {row.build_s:.1f} s, tuned on {len(seen)} questions", file=sys.stderr)
     asked = [q.question for q in seen if q.kind != "absent"][:repeats]

@@ -29,6 +29,10 @@ def test_compare_measures_each_option_and_reports_the_missing_one(tmp_path):
         held = row.report["held_out"]["all"]
         assert 0 <= held["hit@1"] <= held["hit@5"] <= 1
         assert set(row.report) == {"held_out", "in_sample"}
+        english = row.report["held_out"]["english"]
+        parts = [row.report["held_out"][k] for k in ("fact", "paraphrase", "multi") if k in row.report["held_out"]]
+        assert english["answerable"] == sum(p["answerable"] for p in parts)
+        assert min(p["hit@1"] for p in parts) <= english["hit@1"] <= max(p["hit@1"] for p in parts)
     # The same fake under two names ranks identically: the comparison itself adds no noise.
     assert measured[0].report == measured[1].report
 
