@@ -173,9 +173,17 @@ def _pairwise_weights(signals: list[QuestionSignals], features: Sequence[str]) -
 
 def score(signals: list[QuestionSignals], chosen: Fit) -> dict:
     """hit@1/5, MRR and declining on ``signals`` under ``chosen``, overall and per kind."""
+    return _report(signals, *_decisions(signals, chosen))
+
+
+def _decisions(signals: list[QuestionSignals], chosen: Fit) -> tuple[np.ndarray, np.ndarray]:
+    """Each question's rank of its first hit (0: none) and whether it is declined, under ``chosen``."""
     ranks = _ranks(signals, chosen.weights[:, None])[:, 0]
     conf = _confidences(_tops(signals, chosen.weights), chosen.decline, _crosslingual(signals))
-    declined = conf < chosen.min_confidence
+    return ranks, conf < chosen.min_confidence
+
+
+def _report(signals: list[QuestionSignals], ranks: np.ndarray, declined: np.ndarray) -> dict:
     kinds: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(signals):
         kinds[s.question.kind].append(i)
@@ -214,16 +222,8 @@ def cross_validate(
             held.append((test, fit(train, features, extra)))
     # Pool the held-out questions: every question scored once, by settings that never saw it.
     pooled = [s for test, _ in held for s in test]
-    ranks = np.concatenate([_ranks(test, f.weights[:, None])[:, 0] for test, f in held])
-    declined = np.concatenate([
-        _confidences(_tops(test, f.weights), f.decline, _crosslingual(test)) < f.min_confidence for test, f in held
-    ])
-    kinds: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(pooled):
-        kinds[s.question.kind].append(i)
-    return {"all": _figures(pooled, ranks, declined, range(len(pooled)))} | {
-        kind: _figures(pooled, ranks, declined, rows) for kind, rows in sorted(kinds.items())
-    }
+    decided = [_decisions(test, f) for test, f in held]
+    return _report(pooled, np.concatenate([r for r, _ in decided]), np.concatenate([d for _, d in decided]))
 
 
 def tune(
