@@ -51,7 +51,7 @@ class QuestionSignals:
 def read_signals(retriever: IndexRetriever, questions: Sequence[EvalQuestion]) -> list[QuestionSignals]:
     out = []
     for q in questions:
-        found = retriever.candidates(q.question)
+        found = retriever.candidates(q.question, every_signal=True)
         gold = [fold(g) for g in q.gold]
         hits = np.array([
             any(g in fold(retriever.index.chunks[int(r)].text) for g in gold)

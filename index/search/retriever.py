@@ -30,6 +30,7 @@ class IndexRetriever:
         self.embedder = embedder
         self.settings = settings
         self._questions = QuestionEncoder(embedder)
+        self._weighted = frozenset(name for name, w in settings.weights if w)
         # Fixed for the life of a loaded index; every reply that declines needs it.
         self._sources = [SourceInfo(doc_id=m.doc_id, source=m.source) for m in index.documents.values()]
         # What an unsure detection of a question's language falls back to: the articles' most common language.
@@ -51,13 +52,17 @@ class IndexRetriever:
     def sources(self) -> list[SourceInfo]:
         return list(self._sources)
 
-    def candidates(self, question: str, top_k: int = 0) -> Candidates:
-        """Every proposed passage with its signals: what ranking and tuning both start from."""
+    def candidates(self, question: str, top_k: int = 0, every_signal: bool = False) -> Candidates:
+        """Every proposed passage with its signals: what ranking and tuning both start from.
+
+        Signals the settings give no weight are left at zero unless ``every_signal`` (tuning weighs them all).
+        """
         query = self._questions.encode(question)
         language = detect_language(question, self._main_language)
         words = content_words(question, language)
         k = max(self.settings.candidates, top_k)
-        return gather(self.index, question, query, words, k, self.settings.highlight_lexical, language)
+        used = None if every_signal else self._weighted
+        return gather(self.index, question, query, words, k, self.settings.highlight_lexical, language, used)
 
     def search(self, question: str, top_k: int = 3) -> Answer:
         question = question.strip()

@@ -50,7 +50,7 @@ class Candidates:
 
 def gather(
     index: StoredIndex, question: str, query: np.ndarray, words: list[str], k: int, highlight_lexical: float,
-    language: str = DEFAULT_LANGUAGE,
+    language: str = DEFAULT_LANGUAGE, signals: frozenset[str] | None = None,
 ) -> Candidates:
     """Passages proposed by any of the four searches, with every signal read for each."""
     q = query.reshape(1, -1)
@@ -90,7 +90,8 @@ def gather(
     features[:, COLUMN["coverage"]] = index.chunk_lexical.coverage(
         words, [content_words(c.text, lang) for c, lang in zip(chunks, languages)]
     )
-    if kind := wanted_kind(question):
+    # Read only when asked for (``signals``, None: all): the default weights leave answer type out.
+    if (signals is None or "answer_type" in signals) and (kind := wanted_kind(question)):
         highlights = (_sentence(c, int(b - s)) for c, b, s in zip(chunks, best, starts))
         features[:, COLUMN["answer_type"]] = [holds_wanted_kind(h, kind, question) for h in highlights]
     return Candidates(ordered, features, best - starts, vectors[best], crosslingual=language not in set(languages))
