@@ -65,7 +65,7 @@ def _bare_rate(embedder, texts: list[str], threads: int) -> float:
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        seconds = timed(lambda: embedder.model.encode(texts, batch_size=32, normalize_embeddings=True), 1)[0]
+        seconds = timed(lambda: embedder.bare_encode(texts), 1)[0]
     finally:
         torch.set_num_threads(before)
     return len(texts) / seconds

@@ -135,6 +135,10 @@ class SentenceTransformerEmbedder:
         """The sentence-transformers model itself, for baselines that must bypass this wrapper."""
         return self._model
 
+    def bare_encode(self, texts: Sequence[str]) -> np.ndarray:
+        """The library's own encode of all texts, with nothing of ours around it: the bench's baseline."""
+        return self._model.encode(list(texts), batch_size=32, normalize_embeddings=True)
+
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         return self._encode(texts, self.prompts[1], batch_size)
 
