@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import Stemmer
 
 from .language import DEFAULT_LANGUAGE, LANGUAGES, detect_language
 
-__all__ = ["LexicalIndex", "query_words", "tokenize", "words"]
+__all__ = ["LexicalIndex", "query_words", "tokenize", "word_set", "words"]
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _STOPWORD_LISTS = {"en": "STOPWORDS_EN"} | {
@@ -51,6 +51,12 @@ def words(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
     """
     stop = _rules(language)[0]
     return [_stem(w, language) for w in _WORD.findall(text.lower()) if w not in stop]
+
+
+@lru_cache(maxsize=16384)
+def word_set(text: str, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    """A passage's or sentence's distinct content words, remembered: every question re-reads its candidates'."""
+    return frozenset(words(text, language))
 
 
 def query_words(question: str) -> list[str]:
@@ -106,10 +112,11 @@ class LexicalIndex:
         df = int(self._df[token]) if token is not None and token < len(self._df) else 0
         return math.log(1 + self.rows / (1 + df))
 
-    def coverage(self, words: Sequence[str], texts_words: Sequence[Sequence[str]]) -> np.ndarray:
-        """For each text, the share of the question's information (idf-weighted words) it contains."""
+    def coverage(self, words: Sequence[str], texts_words: Sequence[Collection[str]]) -> np.ndarray:
+        """For each text (as its words), the share of the question's information (idf-weighted words) it contains."""
         weights = {w: self.idf(w) for w in set(words)}
         total = sum(weights.values())
         if not total:
             return np.zeros(len(texts_words))
-        return np.array([sum(v for w, v in weights.items() if w in set(t)) / total for t in texts_words])
+        sets = [t if isinstance(t, (set, frozenset)) else set(t) for t in texts_words]
+        return np.array([sum(v for w, v in weights.items() if w in have) / total for have in sets])

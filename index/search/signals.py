@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..language import DEFAULT_LANGUAGE
-from ..lexical import words as content_words
+from ..lexical import word_set
 from ..store import StoredIndex
 from .answer_type import holds_wanted_kind, wanted_kind
 
@@ -88,7 +88,7 @@ def gather(
     features[:, COLUMN["bm25_sentence"]] = np.maximum.reduceat(bm25, starts)
     languages = [index.documents[c.doc_id].source.language or DEFAULT_LANGUAGE for c in chunks]
     features[:, COLUMN["coverage"]] = index.chunk_lexical.coverage(
-        words, [content_words(c.text, lang) for c, lang in zip(chunks, languages)]
+        words, [word_set(c.text, lang) for c, lang in zip(chunks, languages)]
     )
     # Read only when asked for (``signals``, None: all): the default weights leave answer type out.
     if (signals is None or "answer_type" in signals) and (kind := wanted_kind(question)):
