@@ -21,9 +21,9 @@ import bm25s.stopwords
 import numpy as np
 import Stemmer
 
-from .language import DEFAULT_LANGUAGE, LANGUAGES, detect_language
+from .language import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["LexicalIndex", "query_words", "tokenize", "word_set", "words"]
+__all__ = ["LexicalIndex", "tokenize", "word_set", "words"]
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _STOPWORD_LISTS = {"en": "STOPWORDS_EN"} | {
@@ -57,11 +57,6 @@ def words(text: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
 def word_set(text: str, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     """A passage's or sentence's distinct content words, remembered: every question re-reads its candidates'."""
     return frozenset(words(text, language))
-
-
-def query_words(question: str) -> list[str]:
-    """A question's words, stemmed in the language it is written in."""
-    return words(question, detect_language(question))
 
 
 def tokenize(texts: Sequence[str], languages: Sequence[str] | None = None) -> list[list[str]]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .evaluate import EvalQuestion, fold
 from .search import IndexRetriever
-from .search.fusion import standardise
+from .search.fusion import confidence, standardise
 from .search.settings import TUNED_FILE
 from .search.signals import FEATURES
 
@@ -91,9 +91,8 @@ def _fit_decline(tops: np.ndarray, answerable: np.ndarray) -> dict[str, float]:
 
 
 def _confidences(tops: np.ndarray, rule: dict[str, float], crosslingual: np.ndarray) -> np.ndarray:
-    tops = _filled(tops, crosslingual, rule.get("coverage_fill", 0.0))
-    z = rule["intercept"] + sum(rule.get(n, 0.0) * tops[:, i] for i, n in enumerate(DECLINE_FEATURES))
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+    """What search would say of each top passage: the very function it calls (fusion.confidence)."""
+    return np.array([confidence(row, rule.items(), bool(cross)) for row, cross in zip(tops, crosslingual)])
 
 
 def _threshold(conf: np.ndarray, answerable: np.ndarray) -> float:
@@ -106,9 +105,10 @@ def _threshold(conf: np.ndarray, answerable: np.ndarray) -> float:
     return float(mids[int(np.argmin(errors))])
 
 
-def _filled(tops: np.ndarray, crosslingual: np.ndarray, fill: float) -> np.ndarray:
-    """Coverage replaced by ``fill`` where the question shares no language with the articles (see fusion.confidence)."""
-    out = tops.copy()
+def _decline_inputs(tops: np.ndarray, crosslingual: np.ndarray, fill: float) -> np.ndarray:
+    """The decline rule's signals of each top passage, coverage replaced by ``fill`` where the question
+    shares no language with the articles (as fusion.confidence does)."""
+    out = tops[:, [FEATURES.index(n) for n in DECLINE_FEATURES]].copy()
     out[crosslingual, DECLINE_FEATURES.index("coverage")] = fill
     return out
 
@@ -118,8 +118,8 @@ def _crosslingual(signals: list[QuestionSignals]) -> np.ndarray:
 
 
 def _tops(signals: list[QuestionSignals], w: np.ndarray) -> np.ndarray:
-    cols = [FEATURES.index(n) for n in DECLINE_FEATURES]
-    return np.array([s.raw[int(np.argmax(s.z @ w)), cols] for s in signals])
+    """Every signal of each question's top passage under weights ``w``."""
+    return np.array([s.raw[int(np.argmax(s.z @ w))] for s in signals])
 
 
 @dataclass
@@ -140,8 +140,8 @@ def fit(signals: list[QuestionSignals], features: Sequence[str] = FEATURES, extr
     labels = np.array([not s.question.absent for s in signals])
     cross = _crosslingual(signals)
     same = labels & ~cross
-    fill = float(tops[same, DECLINE_FEATURES.index("coverage")].mean()) if same.any() else 0.0
-    rule = _fit_decline(_filled(tops, cross, fill), labels) | {"coverage_fill": fill}
+    fill = float(tops[same, FEATURES.index("coverage")].mean()) if same.any() else 0.0
+    rule = _fit_decline(_decline_inputs(tops, cross, fill), labels) | {"coverage_fill": fill}
     return Fit(w, rule, _threshold(_confidences(tops, rule, cross), labels))
 
 
