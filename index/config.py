@@ -22,7 +22,7 @@ from .embedding import BACKENDS, DEFAULT_MODEL
 from .errors import QAError
 from .search import SearchSettings
 
-__all__ = ["IndexConfig"]
+__all__ = ["IndexConfig", "env_number"]
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,10 @@ class IndexConfig:
             index_dir=Path(env.get("INDEX_DIR") or cls.index_dir),
             model=env.get("EMBEDDING_MODEL") or cls.model,
             # Confidence is a cosine (at most 1) plus a share of words (at most 1).
-            min_confidence=_float(env, "MIN_CONFIDENCE", cls.min_confidence, 0.0, 1.0),
+            min_confidence=env_number(env, "MIN_CONFIDENCE", cls.min_confidence, 0.0, 1.0),
             backend=_backend(env.get("EMBEDDING_BACKEND") or cls.backend),
             model_cache_dir=Path(env["MODEL_CACHE_DIR"]) if env.get("MODEL_CACHE_DIR") else None,
-            query_threads=int(_float(env, "QUERY_THREADS", cls.query_threads, 1, 256, whole=True)),
+            query_threads=int(env_number(env, "QUERY_THREADS", cls.query_threads, 1, 256, whole=True)),
         )
 
     @property
@@ -58,8 +58,9 @@ class IndexConfig:
         return SearchSettings(min_confidence=self.min_confidence)
 
 
-def _float(env: os._Environ[str] | dict[str, str], name: str, default: float, low: float, high: float,
-           *, whole: bool = False) -> float:
+def env_number(env: os._Environ[str] | dict[str, str], name: str, default: float, low: float, high: float,
+               *, whole: bool = False) -> float:
+    """A number from the environment, range-checked (NaN and inf refused), or ``default`` when unset."""
     raw = env.get(name)
     if not raw:
         return default

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from ..errors import IngestError, QAError
+from ..config import env_number
+from ..errors import IngestError
 from .article import is_web_url
 
 __all__ = ["FetchLimits", "Fetched", "fetch", "kind_of", "is_web_url"]
@@ -45,8 +46,8 @@ class FetchLimits:
     @classmethod
     def from_env(cls) -> FetchLimits:
         return cls(
-            timeout=_number("INGEST_TIMEOUT_SECONDS", cls.timeout, 1, 300),
-            max_bytes=int(_number("INGEST_MAX_MB", cls.max_bytes / 2**20, 1, 200) * 2**20),
+            timeout=env_number(os.environ, "INGEST_TIMEOUT_SECONDS", cls.timeout, 1, 300),
+            max_bytes=int(env_number(os.environ, "INGEST_MAX_MB", cls.max_bytes / 2**20, 1, 200) * 2**20),
         )
 
 
@@ -144,16 +145,3 @@ def _charset(params: str) -> str:
 
 def _mb(size: int) -> str:
     return f"{size / 2**20:g} MB"
-
-
-def _number(name: str, default: float, low: float, high: float) -> float:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise QAError(f"{name}={raw!r} must be a number from {low:g} to {high:g}. Unset it to use {default:g}.")
-    return value
