@@ -34,11 +34,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .bench_synthetic import NOISE as _NOISE, lexical as _lexical, mix as _mix, synthetic as _synthetic
 from .bench_common import machine_notes, percentile as _percentile, rss_mb as _rss_mb, timed as _timed
 from .build import build_index
 from .config import IndexConfig
 from .corpus import load_corpus
-from .lexical import LexicalIndex, tokenize
 from .models import Chunk
 from .chunking import embedding_texts
 from .store import write_index
@@ -49,8 +49,6 @@ DEFAULT_SIZES = (1_000, 100_000, 1_000_000)
 QUERY_REPEATS = 9  # each question is asked this many times per size: p99 needs a few hundred samples
 EXACT_REPEATS = 3
 HELD_OUT = 200  # synthetic query vectors, never indexed, for recall@10
-_NOISE = 0.5  # norm of the Gaussian perturbation added to a (unit) seed vector
-_BLOCK = 100_000
 
 
 @dataclass
@@ -63,49 +61,10 @@ class SizeResult:
     recall_at_10: float
     rss_mb: float
     load_s: float
-
-
-def _mix(a: np.ndarray, b: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Unit vectors near seed vectors: a + weight·b + Gaussian noise, renormalised."""
-    v = a + weight[:, None] * b
-    v += rng.normal(scale=_NOISE / np.sqrt(a.shape[1]), size=v.shape).astype(np.float32)
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    return v
-
-
-def _synthetic(n: int, chunks: list[Chunk], chunk_vecs: np.ndarray, sentence_vecs: np.ndarray, seed: int):
-    """n passages copied from seed passages, with perturbed vectors for passages and their sentences."""
-    rng = np.random.default_rng(seed)
-    first = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
-    # Sorted, so each article's copies are consecutive rows in reading order, as in a real build.
-    proto = np.sort(rng.integers(0, len(chunks), n))
-    partner = rng.integers(0, len(chunks), n)
-    weight = rng.random(n).astype(np.float32)
-    counts = np.array([len(chunks[p].sentences) for p in proto])
-    out_chunks = np.empty((n, chunk_vecs.shape[1]), np.float32)
-    out_sentences = np.empty((int(counts.sum()), chunk_vecs.shape[1]), np.float32)
-    for b in range(0, n, _BLOCK):
-        sl = slice(b, b + _BLOCK)
-        out_chunks[sl] = _mix(chunk_vecs[proto[sl]], chunk_vecs[partner[sl]], weight[sl], rng)
-    # Each sentence of passage i: its seed sentence, mixed with passage i's partner the same way.
-    owner = np.repeat(np.arange(n), counts)
-    seed_sentence = first[proto[owner]] + (np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts))
-    for b in range(0, len(owner), _BLOCK):
-        sl = slice(b, b + _BLOCK)
-        out_sentences[sl] = _mix(sentence_vecs[seed_sentence[sl]], chunk_vecs[partner[owner[sl]]], weight[owner[sl]], rng)
-    synthetic = [replace(chunks[p], chunk_id=f"synthetic-{i}") for i, p in enumerate(proto)]
-    return synthetic, proto, out_chunks, out_sentences
-
-
-def _lexical(seed: list[Chunk], documents: list, proto: np.ndarray) -> tuple[LexicalIndex, LexicalIndex]:
-    """BM25 over the synthetic passages and their sentences, each seed text tokenized once."""
-    body = {d.doc_id: d.text for d in documents}
-    chunk_words = tokenize([c.text for c in seed])
-    sentence_words = [tokenize([body[c.doc_id][s.start : s.end] for s in c.sentences]) for c in seed]
-    return (
-        LexicalIndex.from_tokens([chunk_words[p] for p in proto]),
-        LexicalIndex.from_tokens([words for p in proto for words in sentence_words[p]]),
-    )
+    codes: str = ""  # passages' / sentences' IVF codes
+    sentence_recall_at_10: float = 1.0
+    vector_mb: float = 0.0  # what searching holds in memory for both vector sets
+    mapped_mb: float = 0.0  # float16 rescoring files, mapped: only rows a question touches are read
 
 
 def _questions(path: Path | None, chunks: list[Chunk]) -> list[str]:
@@ -197,7 +156,7 @@ def run_bench(
         )
         cold.append(time.perf_counter() - started)
 
-    from .vectors import FLAT_MAX, RECALL_TARGET
+    from .vectors import FLAT_MAX, RECALL_TARGET, SENTENCE_RECALL_TARGET
 
     sentences_per_passage = len(sentence_vecs) / len(chunk_vecs)
     notes = (
@@ -208,7 +167,10 @@ def run_bench(
         f"Query times are end to end (encode + both vector searches + rescoring); exact_p50_ms is the same "
         f"pipeline with exact flat indexes over the same vectors. recall_at_10 compares the passage index with "
         f"exact search on the questions plus {HELD_OUT} held-out synthetic vectors. Index type: flat up to "
-        f"{FLAT_MAX} vectors, IVF-SQ8 above, nprobe the smallest reaching recall@10 {RECALL_TARGET} at build. "
+        f"{FLAT_MAX} vectors; above, an IVF over the smallest codes (PQ, SQ4, SQ8) that reach recall@10 {RECALL_TARGET} "
+        f"for passages and {SENTENCE_RECALL_TARGET} for sentences at build once float16 vectors rescore its proposals. "
+        f"vector MB is what searching holds in memory for both sets (codes and ids); mapped MB the float16 files, "
+        f"of which a question reads only the rows it rescores. "
         f"Build and bare encode are texts (passages + sentences) per second on the {len(documents)} seed articles, "
         f"median of {rounds}, bare = model.encode of the same texts with batch size 32. Unchanged-corpus rebuild took "
         f"{statistics.median(again):.3f} s vs {full.seconds:.2f} s from nothing ({incremental_ratio:.1%}). "
@@ -259,6 +221,8 @@ def measure_size(size_dir: Path, questions_file: Path) -> SizeResult:
     exact_sentences = faiss.read_index(str(size_dir / "exact-sentences.faiss"), read)
     query_vectors = np.vstack([embedder.encode_queries(questions), np.load(size_dir / "held_out.npy", allow_pickle=False)])
     recall = recall_at_k(index.chunk_vectors.search(query_vectors, 10)[1], exact_chunks.search(query_vectors, 10)[1])
+    sentence_recall = recall_at_k(index.sentence_vectors.search(query_vectors, 10)[1], exact_sentences.search(query_vectors, 10)[1])
+    kinds = index.manifest["vector_index"]
     retriever.index = replace(index, chunk_vectors=exact_chunks, sentence_vectors=exact_sentences)
     exact = [t for q in questions for t in _timed(lambda q=q: retriever.search(q), EXACT_REPEATS)]
     return SizeResult(
@@ -270,6 +234,10 @@ def measure_size(size_dir: Path, questions_file: Path) -> SizeResult:
         recall_at_10=round(recall, 4),
         rss_mb=round(rss, 1),
         load_s=round(load_s, 3),
+        codes=" / ".join(kinds[k].get("codes") or kinds[k]["type"] for k in ("chunks", "sentences")),
+        sentence_recall_at_10=round(sentence_recall, 4),
+        vector_mb=round(sum(kinds[k]["vectors"] * kinds[k]["bytes_per_vector"] for k in kinds) / 1e6, 1),
+        mapped_mb=round(sum(kinds[k]["vectors"] * kinds[k].get("mapped_bytes_per_vector", 0) for k in kinds) / 1e6, 1),
     )
 
 
@@ -280,10 +248,12 @@ def _load_embedder(config: IndexConfig):
 
 
 def format_table(result: dict) -> str:
-    head = f"{'chunks':>9} {'index':>8} {'p50 ms':>8} {'p99 ms':>8} {'exact p50':>10} {'recall@10':>10} {'RSS MB':>8} {'load s':>7}"
+    head = (f"{'chunks':>9} {'codes':>11} {'p50 ms':>8} {'p99 ms':>8} {'exact p50':>10} {'recall@10':>10} "
+            f"{'sent. r@10':>10} {'vector MB':>9} {'mapped MB':>9} {'RSS MB':>8} {'load s':>7}")
     rows = [
-        f"{r['chunks']:>9} {r['index_type']:>8} {r['query_p50_ms']:>8.2f} {r['query_p99_ms']:>8.2f} "
-        f"{r['exact_p50_ms']:>10.2f} {r['recall_at_10']:>10.4f} {r['rss_mb']:>8.0f} {r['load_s']:>7.3f}"
+        f"{r['chunks']:>9} {r.get('codes') or r['index_type']:>11} {r['query_p50_ms']:>8.2f} {r['query_p99_ms']:>8.2f} "
+        f"{r['exact_p50_ms']:>10.2f} {r['recall_at_10']:>10.4f} {r.get('sentence_recall_at_10', 1.0):>10.4f} "
+        f"{r.get('vector_mb', 0):>9.0f} {r.get('mapped_mb', 0):>9.0f} {r['rss_mb']:>8.0f} {r['load_s']:>7.3f}"
         for r in result["sizes"]
     ]
     tail = (

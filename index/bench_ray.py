@@ -166,7 +166,7 @@ def _child(*args: str) -> dict:
 
 def _synthetic_articles(seed, n: int, rng_seed: int):
     """Seed articles again and again under new ids, their vectors mixed and perturbed, until ``n`` passages."""
-    from .bench import _mix
+    from .bench_synthetic import mix as _mix
     from .models import Document
 
     chunk_vecs = seed.chunk_vectors.reconstruct_n(0, seed.chunk_vectors.ntotal)
@@ -192,7 +192,8 @@ def simulate(n: int, size_dir: Path, seed_build: Path) -> dict:
     """In a fresh process: stream ``n`` synthetic passages through the writer, then write what `measure_size` needs."""
     import faiss
 
-    from .bench import HELD_OUT, _mix
+    from .bench import HELD_OUT
+    from .bench_synthetic import mix as _mix
     from .engines.streaming import StreamingBuild
     from .store import Staging, load_index
 

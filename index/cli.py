@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and query the passage index.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,tune,bench,add,list,remove}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="{build,search,eval,tune,bench,verify,add,list,remove}")
 
     add_build_verb(verbs, config, _add_backend_option)
 
@@ -71,6 +71,10 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
     _add_backend_option(bench, config)
     bench.set_defaults(run=_bench)
 
+    verify = verbs.add_parser("verify", help="hash every file of the current build, the large ones included")
+    verify.add_argument("--index", type=Path, default=config.index_dir, help=f"index folder (default: {config.index_dir})")
+    verify.set_defaults(run=_verify)
+
     from .tune_command import add_tune_verb
 
     add_tune_verb(verbs, config, _add_query_options)
@@ -79,6 +83,16 @@ def _parser(config: IndexConfig) -> argparse.ArgumentParser:
 
     add_verbs(verbs, config)
     return parser
+
+
+def _verify(args: argparse.Namespace, config: IndexConfig) -> int:
+    from .store import read_manifest, resolve_build, verify_build
+
+    build = resolve_build(args.index)
+    manifest = read_manifest(args.index)
+    verify_build(build, manifest, args.index, f"python -m index build --out {args.index}", full=True)
+    print(f"{build}: all {len(manifest['files'])} files match their checksums")
+    return 0
 
 
 def _add_query_options(parser: argparse.ArgumentParser, config: IndexConfig) -> None:

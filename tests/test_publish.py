@@ -11,6 +11,7 @@ import pytest
 
 import index.store.publish as publish
 import index.store.write as write
+import index.vectors as vectors
 from index.build import build_index
 from index.cli import main
 from index.errors import IndexCorrupt, IndexWriteError
@@ -99,7 +100,7 @@ def test_full_disk_is_a_clear_error_and_leaves_no_staging_folder(
     tmp_path: Path, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch, target: str, fake
 ):
     first = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
-    owner, name = (write.faiss, "write_index") if "." in target else (write, target)
+    owner, name = (vectors.faiss, "write_index") if "." in target else (write, target)
     monkeypatch.setattr(owner, name, fake)
     with pytest.raises(IndexWriteError, match="No space left on device.*still served"):
         build_index(SEEDS, tmp_path, fake_embedder, progress=False)

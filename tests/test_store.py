@@ -106,7 +106,7 @@ def _flip_a_byte(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "damage", "says"),
     [
-        ("chunks.faiss", _truncate, "checksum differs"),
+        ("chunks.faiss", _truncate, "holds 100 bytes"),
         ("sentences.faiss", _flip_a_byte, "checksum differs"),
         ("chunks.jsonl", _flip_a_byte, "checksum differs"),
         ("documents.json", Path.unlink, "cannot be read"),
@@ -143,9 +143,26 @@ def test_load_index_refuses_vectors_and_rows_that_disagree(tmp_path: Path, fake_
     vectors = faiss.read_index(str(path))
     vectors.remove_ids(np.array([vectors.ntotal - 1], dtype=np.int64))
     faiss.write_index(vectors, str(path))
-    _rewrite_manifest(report.path, lambda m: m["files"].update({"chunks.faiss": sha256_file(path)}))
+    _rewrite_manifest(report.path, lambda m: (m["files"].update({"chunks.faiss": sha256_file(path)}),
+                                              m["sizes"].update({"chunks.faiss": path.stat().st_size})))
     n = report.chunks
     with pytest.raises(IndexCorrupt, match=rf"chunks.faiss is inconsistent: {n - 1} passage vectors for {n} passages"):
+        load_index(tmp_path)
+
+
+def test_files_over_the_hash_limit_are_checked_by_size_at_load_and_hashed_by_verify(
+    tmp_path: Path, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+):
+    """Start-up must not hash gigabytes; `index verify` still finds a flipped byte in them."""
+    report = build_index(SEEDS, tmp_path, fake_embedder, progress=False)
+    _flip_a_byte(report.path / "sentences.faiss")
+    monkeypatch.setattr("index.store.integrity.HASH_LIMIT_BYTES", 1024)
+    load_index(tmp_path)  # same size: loads
+    done = subprocess.run([sys.executable, "-m", "index", "verify", "--index", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "sentences.faiss is damaged: its checksum differs" in done.stderr
+    _truncate(report.path / "sentences.faiss")
+    with pytest.raises(IndexCorrupt, match="sentences.faiss is damaged: it holds 100 bytes"):
         load_index(tmp_path)
 
 

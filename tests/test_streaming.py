@@ -15,7 +15,6 @@ from index.engines.streaming import StreamingBuild
 from index.errors import CorpusError
 from index.chunking import embedding_texts
 from index.store import Staging, load_index
-from index.vectors import build_vector_index, build_vector_index_from_parts
 
 from .conftest import SEEDS
 from .fakes import FakeEmbedder
@@ -37,17 +36,6 @@ def test_streaming_build_in_small_shards_equals_the_local_build(tmp_path: Path, 
     assert _files(path) == _files(local.path)
     assert not list((tmp_path / "streamed" / "builds").glob(".tmp-*"))  # staging and shards both gone
     assert len(load_index(tmp_path / "streamed").chunks) == local.chunks
-
-
-def test_vector_index_from_parts_equals_the_index_from_one_array():
-    rng = np.random.default_rng(3)
-    vectors = rng.normal(size=(20_500, 32)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    queries = vectors[:50] + 0.05
-    whole, info = build_vector_index(vectors, queries)
-    parts, info_parts = build_vector_index_from_parts(np.array_split(vectors, 4), queries)
-    assert info.type == "ivf_sq8" and info == info_parts
-    assert np.array_equal(whole.search(queries, 10)[1], parts.search(queries, 10)[1])
 
 
 def test_jsonl_dataset_builds_with_the_local_engine(tmp_path: Path, fake_embedder: FakeEmbedder):

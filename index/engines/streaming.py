@@ -23,8 +23,8 @@ from ..store.integrity import fsync_path, write_npy, write_text
 from ..store.layout import CHUNK_OFFSETS, CHUNK_VECTORS, CHUNKS, DOCUMENTS, SENTENCE_COUNTS, SENTENCE_VECTORS, STAGING_PREFIX
 from ..store.publish import Staging
 from ..store.rows import encode_row
-from ..store.write import document_entry, documents_json, held_out_rows, save_faiss, write_lexical
-from ..vectors import build_vector_index_from_parts, gather_rows
+from ..store.write import document_entry, documents_json, held_out_rows, write_lexical
+from ..vectors import RECALL_TARGET, SENTENCE_RECALL_TARGET, gather_rows, write_vector_index
 
 __all__ = ["StreamingBuild", "SHARD_ROWS"]
 
@@ -141,7 +141,7 @@ class StreamingBuild:
             chunk_parts, sentence_parts = self.chunk_vectors.parts(), self.sentence_vectors.parts()
             vector_index = {
                 "chunks": self._write_vectors(folder / CHUNK_VECTORS, chunk_parts, sentence_parts),
-                "sentences": self._write_vectors(folder / SENTENCE_VECTORS, sentence_parts, chunk_parts),
+                "sentences": self._write_vectors(folder / SENTENCE_VECTORS, sentence_parts, chunk_parts, SENTENCE_RECALL_TARGET),
             }
         finally:
             self.discard_scratch()
@@ -152,13 +152,13 @@ class StreamingBuild:
             "counts": {"documents": self.articles, "chunks": self.passages, "sentences": self.sentence_vectors.rows},
         })
 
-    def _write_vectors(self, path: Path, parts: Sequence[np.ndarray], other: Sequence[np.ndarray]) -> dict[str, Any]:
+    def _write_vectors(
+        self, path: Path, parts: Sequence[np.ndarray], other: Sequence[np.ndarray], recall_target: float = RECALL_TARGET
+    ) -> dict[str, Any]:
         # The same held-out queries as the local engine picks: the same vectors give the same index.
         total = sum(len(p) for p in other)
         queries = gather_rows(other, held_out_rows(total)) if total else None
-        index, info = build_vector_index_from_parts(parts, queries, dimension=self.dimension)
-        save_faiss(index, path)
-        return info.as_dict()
+        return write_vector_index(path, parts, queries, self.dimension, recall_target).as_dict()
 
     def discard_scratch(self) -> None:
         if not self._rows.closed:

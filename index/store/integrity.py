@@ -12,9 +12,13 @@ import numpy as np
 from ..errors import IndexCorrupt
 from .layout import DATA_FILES, MANIFEST
 
-__all__ = ["sha256_file", "verify_build", "write_bytes", "write_text", "write_npy", "fsync_path", "fsync_dir", "file_hashes"]
+__all__ = ["sha256_file", "verify_build", "write_bytes", "write_text", "write_npy", "fsync_path", "fsync_dir", "file_hashes", "file_sizes", "HASH_LIMIT_BYTES"]
 
 _HASH_BLOCK = 1 << 20
+# Loading hashes every file up to this size. A larger one (the float16 vectors of a million
+# passages are gigabytes) has its size checked instead, so start-up does not grow with the
+# archive; `python -m index verify` hashes every file.
+HASH_LIMIT_BYTES = 256 << 20
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:
@@ -64,10 +68,20 @@ def file_hashes(folder: Path) -> dict[str, str]:
     return {path.relative_to(folder).as_posix(): sha256_file(path) for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def verify_build(build: Path, manifest: dict[str, Any], index_dir: Path, rebuild: str) -> None:
-    """Every data file the manifest lists is present and hashes to what was recorded at build time."""
+def file_sizes(folder: Path) -> dict[str, int]:
+    return {path.relative_to(folder).as_posix(): path.stat().st_size for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def verify_build(
+    build: Path, manifest: dict[str, Any], index_dir: Path, rebuild: str, *, full: bool = False
+) -> None:
+    """Every data file the manifest lists is present, has its recorded size, and hashes to what was recorded.
+
+    Unless ``full``, files larger than ``HASH_LIMIT_BYTES`` are checked by size only.
+    """
     files = manifest.get("files")
-    if not isinstance(files, dict) or not set(DATA_FILES) <= set(files):
+    sizes = manifest.get("sizes") or {}
+    if not isinstance(files, dict) or not set(DATA_FILES) <= set(files) or not isinstance(sizes, dict):
         raise IndexCorrupt(
             f"The index manifest {build / MANIFEST} does not list the checksums of {', '.join(DATA_FILES)}. "
             f"Rebuild it with: {rebuild}"
@@ -77,6 +91,14 @@ def verify_build(build: Path, manifest: dict[str, Any], index_dir: Path, rebuild
         if Path(name).is_absolute() or ".." in Path(name).parts:  # a manifest must not point outside its build
             raise IndexCorrupt(f"The index manifest {build / MANIFEST} lists a file outside the build. Rebuild it with: {rebuild}")
         try:
+            size = path.stat().st_size
+            if name in sizes and size != sizes[name]:
+                raise IndexCorrupt(
+                    f"The index file {path} is damaged: it holds {size} bytes, {MANIFEST} recorded {sizes[name]}. "
+                    f"Rebuild it with: {rebuild}"
+                )
+            if not full and size > HASH_LIMIT_BYTES and name in sizes:
+                continue
             actual = sha256_file(path)
         except OSError as exc:
             raise IndexCorrupt(f"The index file {path} cannot be read ({exc.strerror}). Rebuild it with: {rebuild}") from None

@@ -4,10 +4,12 @@
       .lock                            held while a build publishes and prunes (index/store/publish.py)
       current -> builds/<build id>     the build readers load
       builds/<build id>/
-        manifest.json                  format, model, dimension, metric, settings, hashes
+        manifest.json                  format, model, dimension, metric, settings, hashes and sizes
         chunks.faiss                   one unit vector per passage (inner product = cosine);
-                                       exact or IVF-SQ8 by size, see index/vectors.py
+                                       exact, or by size an IVF over compact codes, see index/vectors.py
+        chunks.f16.npy                 with the IVF only: every passage vector in float16, memory-mapped to rescore
         sentences.faiss                one unit vector per sentence, passages' sentences in order
+        sentences.f16.npy              as chunks.f16.npy
         chunks.jsonl                   passage text, offsets and sentence spans, one JSON line each,
                                        parsed only when a passage is used (index/store/rows.py)
         chunk_offsets.npy              byte offset of each line of chunks.jsonl, and its end
@@ -30,7 +32,8 @@ __all__ = [
     "DocumentMeta",
 ]
 
-FORMAT_VERSION = 3  # 2: BM25 beside the vectors; 3: row maps, size-chosen vector indexes, article row ranges
+FORMAT_VERSION = 4  # 2: BM25 beside the vectors; 3: row maps, size-chosen vector indexes, article row ranges;
+# 4: IVF over compact codes rescored from float16 vectors, file sizes in the manifest
 MANIFEST = "manifest.json"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import IndexWriteError
 from ..processes import pid_alive
-from .integrity import file_hashes, fsync_dir, write_text
+from .integrity import file_hashes, file_sizes, fsync_dir, write_text
 from .layout import BUILDS, CURRENT, FORMAT_VERSION, LOCK, MANIFEST, STAGING_PREFIX
 
 __all__ = ["Staging", "check_writable", "publish_lock", "faiss_write_error"]
@@ -101,6 +101,7 @@ class Staging:
             "build_id": self.build_id,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": file_hashes(self.path),
+            "sizes": file_sizes(self.path),
         }
         # The manifest goes last: a folder without one is never a build.
         write_text(self.path / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))

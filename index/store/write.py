@@ -7,18 +7,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
 from ..lexical import LexicalIndex
 from ..models import Chunk, Document
-from ..vectors import build_vector_index
+from ..vectors import RECALL_TARGET, SENTENCE_RECALL_TARGET, write_vector_index
 from .integrity import fsync_path, write_bytes, write_npy, write_text
 from .layout import CHUNK_LEXICAL, CHUNK_OFFSETS, CHUNK_VECTORS, CHUNKS, DOCUMENTS, SENTENCE_COUNTS, SENTENCE_LEXICAL, SENTENCE_VECTORS
-from .publish import Staging, faiss_write_error
+from .publish import Staging
 from .rows import encode_row
 
-__all__ = ["write_index", "write_faiss", "save_faiss", "held_out", "held_out_rows", "write_lexical", "document_entry", "documents_json"]
+__all__ = ["write_index", "write_faiss", "held_out", "held_out_rows", "write_lexical", "document_entry", "documents_json"]
 
 
 def write_index(
@@ -38,7 +37,8 @@ def write_index(
         # Each set is the other's held-out queries when recall is measured: both are real text vectors.
         vector_index = {
             "chunks": write_faiss(folder / CHUNK_VECTORS, chunk_vectors, queries=sentence_vectors),
-            "sentences": write_faiss(folder / SENTENCE_VECTORS, sentence_vectors, queries=chunk_vectors),
+            "sentences": write_faiss(folder / SENTENCE_VECTORS, sentence_vectors, queries=chunk_vectors,
+                                     recall_target=SENTENCE_RECALL_TARGET),
         }
         write_lexical(folder, chunk_lexical, sentence_lexical)
         rows = [encode_row(c) for c in chunks]
@@ -88,18 +88,8 @@ def _article_rows(chunks: list[Chunk]) -> dict[str, list[int]]:
     return rows
 
 
-def write_faiss(path: Path, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
-    index, info = build_vector_index(vectors, held_out(queries))
-    save_faiss(index, path)
-    return info.as_dict()
-
-
-def save_faiss(index: faiss.Index, path: Path) -> None:
-    try:
-        faiss.write_index(index, str(path))
-    except RuntimeError as exc:
-        raise faiss_write_error(path, exc) from exc
-    fsync_path(path)
+def write_faiss(path: Path, vectors: np.ndarray, queries: np.ndarray, recall_target: float = RECALL_TARGET) -> dict[str, Any]:
+    return write_vector_index(path, [vectors], held_out(queries), vectors.shape[1], recall_target).as_dict()
 
 
 def held_out_rows(total: int, n: int = 200) -> np.ndarray:
