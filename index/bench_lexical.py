@@ -106,10 +106,6 @@ def _chain(first, rest):
     yield from rest
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def run_lexical_bench(sizes=(100_000, 1_000_000), *, repeats: int = 1, work_dir: Path | None = None, log=print) -> dict:
     """Each size ``repeats`` times, the two writers in turn; the figures are medians over the repeats."""
     work = Path(work_dir or tempfile.mkdtemp(prefix="qa-bench-lexical-"))
