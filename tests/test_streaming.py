@@ -27,11 +27,13 @@ def _files(build: Path) -> dict[str, str]:
 def test_streaming_build_in_small_shards_equals_the_local_build(tmp_path: Path, fake_embedder: FakeEmbedder):
     local = build_index(SEEDS, tmp_path / "local", fake_embedder, progress=False)
     staging = Staging(tmp_path / "streamed")
-    writer = StreamingBuild(staging, fake_embedder.dimension, shard_rows=3)  # several shards, some within one article
+    # Several vector shards, some within one article, and several BM25 runs.
+    writer = StreamingBuild(staging, fake_embedder.dimension, shard_rows=3, run_tokens=200)
     for document in load_articles(SEEDS):
         chunks = chunk_document(document, chunk_settings_for(fake_embedder), fake_embedder.count_tokens)
         writer.add(document, chunks, fake_embedder.encode(embedding_texts(document, chunks)))
     assert len(writer.chunk_vectors.files) > 2
+    assert len(writer.chunk_lexical.runs) > 2 and len(writer.sentence_lexical.runs) > 2
     path = writer.publish({"model": fake_embedder.name, "dimension": fake_embedder.dimension})
     assert _files(path) == _files(local.path)
     assert not list((tmp_path / "streamed" / "builds").glob(".tmp-*"))  # staging and shards both gone

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..language import DEFAULT_LANGUAGE
-from ..lexical import LexicalIndex, tokenize
+from ..lexical import tokenize
+from ..lexical_stream import RUN_TOKENS, LexicalSpool
 from ..models import Chunk, Document
 from ..store.integrity import fsync_path, write_npy, write_text
 from ..store.layout import CHUNK_OFFSETS, CHUNK_VECTORS, CHUNKS, DOCUMENTS, SENTENCE_COUNTS, SENTENCE_VECTORS, STAGING_PREFIX
@@ -81,7 +82,7 @@ class _Shards(Sequence[np.ndarray]):
 
 
 class StreamingBuild:
-    def __init__(self, staging: Staging, dimension: int, shard_rows: int = SHARD_ROWS) -> None:
+    def __init__(self, staging: Staging, dimension: int, shard_rows: int = SHARD_ROWS, run_tokens: int = RUN_TOKENS) -> None:
         self.staging, self.dimension = staging, dimension
         self.scratch = staging.builds / f"{STAGING_PREFIX}shards-{staging.build_id}"  # ends in the pid, like staging
         self.scratch.mkdir()
@@ -90,8 +91,9 @@ class StreamingBuild:
         self._counts = array("i")
         self._documents: list[dict[str, Any]] = []
         self._seen: set[str] = set()
-        self._chunk_tokens: list[list[str]] = []
-        self._sentence_tokens: list[list[str]] = []
+        vocabulary: dict[str, int] = {}  # shared: the passages' and sentences' words are mostly the same
+        self.chunk_lexical = LexicalSpool(self.scratch, "bm25-chunks", vocabulary, run_tokens=run_tokens)
+        self.sentence_lexical = LexicalSpool(self.scratch, "bm25-sentences", vocabulary, run_tokens=run_tokens)
         self.chunk_vectors = _ShardSpool(self.scratch, "chunks", dimension, shard_rows)
         self.sentence_vectors = _ShardSpool(self.scratch, "sentences", dimension, shard_rows)
 
@@ -121,11 +123,11 @@ class StreamingBuild:
         self._documents.append(document_entry(document, [first, len(chunks)] if chunks else [0, 0], paragraphs))
         self.chunk_vectors.add(vectors[: len(chunks)])
         self.sentence_vectors.add(vectors[len(chunks) :])
-        # BM25 keeps the words of every row (not the vectors): see the README's "Large archives".
+        # Words become ids and spooled postings at once (index/lexical_stream.py): no row's strings are kept.
         language = document.source.language or DEFAULT_LANGUAGE
         sentences = [document.text[s.start : s.end] for c in chunks for s in c.sentences]
-        self._chunk_tokens += tokenize([c.text for c in chunks], [language] * len(chunks))
-        self._sentence_tokens += tokenize(sentences, [language] * len(sentences))
+        self.chunk_lexical.add(tokenize([c.text for c in chunks], [language] * len(chunks)))
+        self.sentence_lexical.add(tokenize(sentences, [language] * len(sentences)))
 
     def publish(self, manifest: dict[str, Any]) -> Path:
         folder = self.staging.path
@@ -136,8 +138,9 @@ class StreamingBuild:
             write_npy(folder / CHUNK_OFFSETS, np.frombuffer(self._offsets, dtype=np.int64))
             write_npy(folder / SENTENCE_COUNTS, np.frombuffer(self._counts, dtype=np.int32))
             write_text(folder / DOCUMENTS, documents_json(self._documents))
-            write_lexical(folder, LexicalIndex.from_tokens(self._chunk_tokens), LexicalIndex.from_tokens(self._sentence_tokens))
-            self._chunk_tokens = self._sentence_tokens = []
+            write_lexical(folder, self.chunk_lexical, self.sentence_lexical)
+            self.chunk_lexical.discard()
+            self.sentence_lexical.discard()
             chunk_parts, sentence_parts = self.chunk_vectors.parts(), self.sentence_vectors.parts()
             vector_index = {
                 "chunks": self._write_vectors(folder / CHUNK_VECTORS, chunk_parts, sentence_parts),

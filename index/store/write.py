@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..lexical import LexicalIndex
+from ..lexical_stream import LexicalSpool
 from ..models import Chunk, Document
 from ..vectors import RECALL_TARGET, SENTENCE_RECALL_TARGET, write_vector_index
 from .integrity import fsync_path, write_bytes, write_npy, write_text
@@ -57,7 +58,8 @@ def write_index(
         })
 
 
-def write_lexical(folder: Path, chunk_lexical: LexicalIndex, sentence_lexical: LexicalIndex) -> None:
+def write_lexical(folder: Path, chunk_lexical: LexicalIndex | LexicalSpool, sentence_lexical: LexicalIndex | LexicalSpool) -> None:
+    """Either an index in memory (the local engine) or one spooled as rows streamed in: both save bm25s's files."""
     for name, lexical in ((CHUNK_LEXICAL, chunk_lexical), (SENTENCE_LEXICAL, sentence_lexical)):
         (folder / name).mkdir()
         lexical.save(folder / name)
