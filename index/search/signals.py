@@ -59,9 +59,9 @@ def gather(
     chunk_bm25 = index.chunk_lexical.scores(words)
     sentence_bm25 = index.sentence_lexical.scores(words)
     rows = {int(r) for r in c_rows[0] if r >= 0}
-    rows |= {int(index.sentence_owner[r]) for r in s_rows[0] if r >= 0}
+    rows |= {int(r) for r in index.sentence_owner(s_rows[0][s_rows[0] >= 0])}
     rows |= {int(r) for r in _top_positive(chunk_bm25, k)}
-    rows |= {int(index.sentence_owner[r]) for r in _top_positive(sentence_bm25, k)}
+    rows |= {int(r) for r in index.sentence_owner(_top_positive(sentence_bm25, k))}
     ordered = np.array(sorted(rows), dtype=np.int64)
     if not len(ordered):
         return Candidates(ordered, np.zeros((0, len(FEATURES))), ordered, np.zeros((0, len(query)), np.float32))

@@ -33,7 +33,6 @@ class StoredIndex:
     documents: dict[str, DocumentMeta]
     chunk_vectors: faiss.Index
     sentence_vectors: faiss.Index
-    sentence_owner: np.ndarray  # sentence row → chunk row
     chunk_first_sentence: np.ndarray  # chunk row → its first sentence row
     sentence_counts: np.ndarray  # chunk row → how many sentences it has
     chunk_lexical: LexicalIndex
@@ -42,6 +41,11 @@ class StoredIndex:
     @property
     def model(self) -> str:
         return self.manifest["model"]
+
+    def sentence_owner(self, rows: np.ndarray) -> np.ndarray:
+        """The passage row of each sentence row: a binary search, where a sentence → passage table
+        would hold 8 bytes per sentence in memory (32 MB at a million passages)."""
+        return np.searchsorted(self.chunk_first_sentence, np.asarray(rows, dtype=np.int64), side="right") - 1
 
 
 def resolve_build(index_dir: Path) -> Path:
@@ -126,14 +130,13 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         raise IndexCorrupt(
             f"The index at {build} is damaged ({type(exc).__name__}: {exc}). Rebuild it with: {rebuild}"
         ) from exc
-    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(counts) else np.zeros(0, np.int64)
     _check_counts(build, rebuild, {
         SENTENCE_COUNTS: (len(counts), "sentence counts", len(chunks), f"passages in {CHUNKS}"),
         CHUNK_VECTORS: (chunk_vectors.ntotal, "passage vectors", len(chunks), f"passages in {CHUNKS}"),
-        SENTENCE_VECTORS: (sentence_vectors.ntotal, "sentence vectors", len(owner), f"sentences in {SENTENCE_COUNTS}"),
+        SENTENCE_VECTORS: (sentence_vectors.ntotal, "sentence vectors", int(counts.sum()), f"sentences in {SENTENCE_COUNTS}"),
         CHUNK_LEXICAL: (chunk_lexical.rows, "BM25 passage rows", len(chunks), f"passages in {CHUNKS}"),
-        SENTENCE_LEXICAL: (sentence_lexical.rows, "BM25 sentence rows", len(owner), f"sentences in {SENTENCE_COUNTS}"),
+        SENTENCE_LEXICAL: (sentence_lexical.rows, "BM25 sentence rows", int(counts.sum()), f"sentences in {SENTENCE_COUNTS}"),
         CHUNKS: (len(chunks), f"passages in {CHUNKS}", (manifest.get("counts") or {}).get("chunks"), f"passages in {MANIFEST}"),
     })
     return StoredIndex(
@@ -143,7 +146,6 @@ def load_index(index_dir: Path, *, model: str | None = None, dimension: int | No
         documents=documents,
         chunk_vectors=chunk_vectors,
         sentence_vectors=sentence_vectors,
-        sentence_owner=owner,
         chunk_first_sentence=first,
         sentence_counts=counts,
         chunk_lexical=chunk_lexical,
