@@ -144,8 +144,9 @@ def run_ray_bench(config: IndexConfig, *, copies: int = 8, sim_sizes=DEFAULT_SIM
             f"Ray start-up reported apart; bare = model.encode of the same texts, batch 32, with as many torch threads as "
             f"workers. Simulated builds: the streaming writer fed synthetic articles in a fresh process per size (vectors "
             f"not re-embedded); 10M projection = measured 1-worker embedding rate × workers (linear beyond 2 is assumed, "
-            f"not measured) + the writer's measured seconds per passage; driver +MB = peak RSS while streaming and publishing "
-            f"(sampled every 50 ms) minus RSS before the build, fitted linearly over the sizes. Ray texts/s = all texts over "
+            f"not measured) + the writer's measured seconds per passage; driver +MB = peak private RSS (RssAnon) while "
+            f"streaming and publishing (sampled every 50 ms) minus that before the build, fitted linearly over the sizes; "
+            f"+RSS MB = the same for all of VmRSS, which also counts pages of the files being written and mapped. Ray texts/s = all texts over "
             f"the embedding window (first batch's encode start to last batch's end, over all actors: no start-up or "
             f"model loading); whole build = the same texts over the whole call."
         ),
@@ -198,16 +199,17 @@ def simulate(n: int, size_dir: Path, seed_build: Path) -> dict:
     from .store import Staging, load_index
 
     seed = load_index(seed_build)
-    baseline = rss_mb()
-    peak = [baseline]
+    baseline, baseline_anon = rss_mb(), rss_mb("RssAnon")
+    peak, peak_anon = [baseline], [baseline_anon]
     started = time.perf_counter()
     writer = StreamingBuild(Staging(size_dir / "index"), seed.manifest["dimension"])
     for document, chunks, vectors in _synthetic_articles(seed, n, n):
         writer.add(document, chunks, vectors)
         if writer.articles % 64 == 0:
             peak.append(rss_mb())
+            peak_anon.append(rss_mb("RssAnon"))
     keys = ("model", "backend", "dimension", "metric", "normalized", "chunking")
-    sampler = _Sampler(peak)  # building the FAISS index at publish is the likely peak
+    sampler = _Sampler(peak, peak_anon)  # building the FAISS index at publish is the likely peak
     path = writer.publish({**{key: seed.manifest[key] for key in keys}, "synthetic": True, "corpus": {}})
     sampler.stop()
     writer_s = time.perf_counter() - started
@@ -226,22 +228,24 @@ def simulate(n: int, size_dir: Path, seed_build: Path) -> dict:
     np.save(size_dir / "held_out.npy", _mix(vecs[pick[0]], vecs[pick[1]], rng.random(HELD_OUT).astype(np.float32), rng),
             allow_pickle=False)
     return {"passages": writer.passages, "sentences": writer.sentence_vectors.rows, "writer_s": round(writer_s, 1),
-            "peak_rss_mb": round(max(peak), 0), "driver_growth_mb": round(max(peak) - baseline, 0), "build": path.name}
+            "peak_rss_mb": round(max(peak), 0), "driver_rss_growth_mb": round(max(peak) - baseline, 0),
+            "driver_growth_mb": round(max(peak_anon) - baseline_anon, 0), "build": path.name}
 
 
 class _Sampler:
-    """Reads this process's RSS every 50 ms in a thread, into ``samples``, until stopped."""
+    """Reads this process's RSS and private RSS every 50 ms in a thread, into the two lists, until stopped."""
 
-    def __init__(self, samples: list[float]) -> None:
+    def __init__(self, samples: list[float], anon: list[float]) -> None:
         import threading
 
-        self.samples, self._done = samples, threading.Event()
+        self.samples, self.anon, self._done = samples, anon, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._done.wait(0.05):
             self.samples.append(rss_mb())
+            self.anon.append(rss_mb("RssAnon"))
 
     def stop(self) -> None:
         self._done.set()
@@ -267,9 +271,11 @@ def format_ray_table(result: dict) -> str:
                      f"{run['texts_per_s']:>12} {run['passages_per_s']:>11} {run['seconds']:>8} {run['embed_window_s']:>8} "
                      f"{run['ray_init_s']:>10}")
     lines.append(f"scaling 1 → 2 workers: ×{result['scaling_1_to_2']}")
-    lines.append(f"{'simulated':>10} {'writer s':>9} {'driver +MB':>10} {'index':>8} {'p50 ms':>7} {'p99 ms':>7} {'recall@10':>9} {'RSS MB':>7} {'load s':>7}")
+    lines.append(f"{'simulated':>10} {'writer s':>9} {'driver +MB':>10} {'+RSS MB':>8} {'codes':>11} {'p50 ms':>7} {'p99 ms':>7} "
+                 f"{'recall@10':>9} {'RSS MB':>7} {'load s':>7}")
     for s in result["simulated"]:
-        lines.append(f"{s['passages']:>10} {s['writer_s']:>9} {s['driver_growth_mb']:>10} {s['index_type']:>8} {s['query_p50_ms']:>7} "
+        lines.append(f"{s['passages']:>10} {s['writer_s']:>9} {s['driver_growth_mb']:>10} {s.get('driver_rss_growth_mb', ''):>8} "
+                     f"{s.get('codes') or s['index_type']:>11} {s['query_p50_ms']:>7} "
                      f"{s['query_p99_ms']:>7} {s['recall_at_10']:>9} {s['rss_mb']:>7} {s['load_s']:>7}")
     lines.append("10M passages, projected: " + ", ".join(f"{p['workers']} workers {p['hours']} h" for p in result["projection_10m"])
                  + f"; driver growth ≈ {result['projected_driver_peak_gb_10m']} GB ({result['driver_mb_per_million_passages']} MB per million passages)")

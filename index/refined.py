@@ -14,13 +14,14 @@ their float16 cosine, so the final order is exact among the proposed rows.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-__all__ = ["K_FACTORS", "RefinedIndex", "rescoring_path", "write_rescoring", "pq_spec", "build_ivf", "read_refined"]
+__all__ = ["K_FACTORS", "RefinedIndex", "rescoring_path", "write_rescoring", "pq_spec", "build_ivf", "ivfdata_path", "read_refined"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,19 +88,51 @@ def pq_spec(dimension: int) -> str:
     return f"PQ{m}"
 
 
-def build_ivf(parts: Sequence[np.ndarray], train: np.ndarray, nlist: int, codes: str) -> faiss.Index:
+def build_ivf(parts: Sequence[np.ndarray], train: np.ndarray, nlist: int, codes: str, path: Path) -> faiss.Index:
     """IVF with ``codes`` (a FAISS factory name: "PQ48", "SQ4", "SQ8") over the rows of ``parts`` in order,
-    so a row's id is its global row number."""
-    index = faiss.index_factory(train.shape[1], f"IVF{nlist},{codes}", faiss.METRIC_INNER_PRODUCT)
-    index.train(np.ascontiguousarray(train, dtype=np.float32))
-    for part in parts:
-        index.add(np.ascontiguousarray(part, dtype=np.float32))
-    return index
+    so a row's id is its global row number; its lists are written to ``ivfdata_path(path, codes)``.
+
+    Each part is encoded into a small IVF of its own and written to disk; the parts' lists are then merged
+    into one on-disk file (FAISS ``OnDiskInvertedLists``), so the codes of the whole set are never in memory.
+    """
+    trained = faiss.index_factory(train.shape[1], f"IVF{nlist},{codes}", faiss.METRIC_INNER_PRODUCT)
+    trained.train(np.ascontiguousarray(train, dtype=np.float32))
+    scratch = path.with_name(f".{path.stem}-{codes}-parts")
+    scratch.mkdir(exist_ok=True)
+    try:
+        files, first = [], 0
+        for i, part in enumerate(parts):
+            shard = faiss.clone_index(trained)
+            shard.add_with_ids(np.ascontiguousarray(part, dtype=np.float32), np.arange(first, first + len(part), dtype=np.int64))
+            first += len(part)
+            files.append(scratch / f"{i:05d}.faiss")
+            faiss.write_index(shard, str(files[-1]))
+            del shard
+        # The parts stay open (mapped, not read) until the merge has copied their lists.
+        shards = [faiss.read_index(str(f), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY) for f in files]
+        lists = faiss.InvertedListsPtrVector()
+        for shard in shards:
+            lists.push_back(faiss.extract_index_ivf(shard).invlists)
+        merged = faiss.OnDiskInvertedLists(nlist, trained.code_size, str(ivfdata_path(path, codes)))
+        total = merged.merge_from_multiple(lists.data(), lists.size(), False)
+        del lists, shards
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    trained.ntotal = faiss.extract_index_ivf(trained).ntotal = total
+    faiss.extract_index_ivf(trained).replace_invlists(merged, True)
+    merged.this.disown()  # the index owns it now
+    return trained
+
+
+def ivfdata_path(index_path: Path, codes: str) -> Path:
+    """Where an IVF's lists live beside its index file; the codes are in the name, as several may be tried."""
+    return index_path.with_name(f"{index_path.stem}.{codes}.ivfdata")
 
 
 def read_refined(path: Path, info: dict) -> RefinedIndex:
     """Both files memory-mapped: start-up reads the centroids and codebooks, not the codes."""
-    ivf = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    # The lists file is found beside the index file, wherever the build folder has moved since it was written.
+    ivf = faiss.read_index(str(path), faiss.IO_FLAG_ONDISK_SAME_DIR | faiss.IO_FLAG_READ_ONLY)
     faiss.extract_index_ivf(ivf).nprobe = int(info["nprobe"])
     vectors = np.load(rescoring_path(path), mmap_mode="r", allow_pickle=False)
     return RefinedIndex(ivf, vectors, int(info["k_factor"]))

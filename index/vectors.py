@@ -25,7 +25,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .refined import K_FACTORS, RefinedIndex, build_ivf, pq_spec, read_refined, rescoring_path, write_rescoring
+from .refined import K_FACTORS, RefinedIndex, build_ivf, ivfdata_path, pq_spec, read_refined, rescoring_path, write_rescoring
 
 __all__ = [
     "FLAT_MAX",
@@ -110,14 +110,20 @@ def write_vector_index(
     train = gather_rows(parts, np.sort(rng.choice(n, size=min(n, max(_TRAIN_MIN, nlist * _TRAIN_PER_LIST)), replace=False)))
     # The smallest codes that reach the recall target once rescored: how well codes keep neighbours apart
     # depends on the vectors, so it is measured, not assumed.
+    tried: list[str] = []
     for codes in (pq_spec(dim), "SQ4", "SQ8"):
-        ivf = build_ivf(parts, train, nlist, codes)
+        if tried:
+            del ivf, index
+            ivfdata_path(path, tried[-1]).unlink()  # a rejected attempt's lists
+        ivf = build_ivf(parts, train, nlist, codes, path)
+        tried.append(codes)
         index = RefinedIndex(ivf, rescoring, K_FACTORS[0])
         nprobe, k_factor, recall = _cheapest_setting(index, queries, exact, nlist, recall_target)
         logger.info("IVF%d,%s over %d vectors: nprobe %d, k_factor %d, recall@10 %.3f", nlist, codes, n, nprobe, k_factor, recall)
         if recall >= recall_target:
             break
     _save(ivf, path)
+    fsync_path(ivfdata_path(path, codes))
     return IndexInfo(
         type="ivf_rescored", vectors=n, recall_at_10=round(recall, 4), nlist=nlist, nprobe=nprobe, k_factor=k_factor,
         codes=codes, bytes_per_vector=ivf.code_size + 8, mapped_bytes_per_vector=2 * dim,

@@ -41,6 +41,8 @@ def test_vectors_large_sets_keep_little_in_memory_and_meet_the_recall_target(lar
     # What a search scans stays in memory: PQ code and id, a fraction of float32.
     assert info["bytes_per_vector"] <= vectors.shape[1] * 4 / 4
     assert path.stat().st_size < vectors.nbytes / 4
+    # The codes live in one lists file beside the index; the parts and rejected attempts are gone.
+    assert sorted(f.name for f in path.parent.iterdir()) == sorted([path.name, rescoring_path(path).name, f"v.{info['codes']}.ivfdata"])
     # The rescoring file is every vector in float16, in row order.
     assert np.array_equal(np.load(rescoring_path(path), mmap_mode="r"), vectors.astype(np.float16))
 
@@ -78,7 +80,7 @@ def test_vectors_loading_does_not_read_the_codes(tmp_path: Path):
     vectors = _clustered(60_000, 6)
     path = tmp_path / "v.faiss"
     info = write_vector_index(path, [vectors], _clustered(100, 7))
-    size = path.stat().st_size + rescoring_path(path).stat().st_size
+    size = sum(f.stat().st_size for f in tmp_path.iterdir())
     before = _rss_bytes()
     index = read_vector_index(path, info.as_dict())
     assert _rss_bytes() - before < size / 4

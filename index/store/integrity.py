@@ -18,7 +18,7 @@ _HASH_BLOCK = 1 << 20
 # Loading hashes every file up to this size. A larger one (the float16 vectors of a million
 # passages are gigabytes) has its size checked instead, so start-up does not grow with the
 # archive; `python -m index verify` hashes every file.
-HASH_LIMIT_BYTES = 256 << 20
+HASH_LIMIT_BYTES = 64 << 20
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:
