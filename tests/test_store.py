@@ -17,6 +17,7 @@ import pytest
 from index.build import build_index, is_stale
 from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from index.store import load_index, read_manifest, sha256_file
+from index.store.write import write_documents
 
 from .conftest import ROOT, SEEDS, seed_texts
 from .fakes import FakeEmbedder
@@ -181,6 +182,18 @@ def test_sha256_file_hashes_in_blocks_like_a_whole_read(tmp_path: Path):
     path = tmp_path / "big"
     path.write_bytes(os.urandom((1 << 20) * 2 + 12345))  # spans three blocks
     assert sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("entries", [
+    [],
+    [{"doc_id": "a", "title": None, "chunk_rows": [0, 3]}],
+    # Escaped newlines and quotes, line and paragraph separators kept raw by ensure_ascii=False, nesting.
+    [{"doc_id": "b\n\"c\"", "title": "Line\u2028sep\u2029 \x85 «Кадыров»", "nested": {"k": [1, {"x": []}]}}, {"doc_id": "d", "n": 1.5}],
+])
+def test_write_documents_streams_the_bytes_of_one_json_dump(tmp_path: Path, entries: list):
+    path = tmp_path / "documents.json"
+    write_documents(path, iter(entries))
+    assert path.read_text(encoding="utf-8") == json.dumps(entries, ensure_ascii=False, indent=1)
 
 
 def test_rebuild_swaps_current_and_keeps_one_previous_build(tmp_path: Path, fake_embedder: FakeEmbedder):

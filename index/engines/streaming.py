@@ -8,6 +8,7 @@ is published is the same build folder the local engine writes.
 
 from __future__ import annotations
 
+import json
 import shutil
 from array import array
 from collections.abc import Sequence
@@ -20,11 +21,11 @@ from ..language import DEFAULT_LANGUAGE
 from ..lexical import tokenize
 from ..lexical_stream import RUN_TOKENS, LexicalSpool
 from ..models import Chunk, Document
-from ..store.integrity import fsync_path, write_npy, write_text
+from ..store.integrity import fsync_path, write_npy
 from ..store.layout import CHUNK_OFFSETS, CHUNK_VECTORS, CHUNKS, DOCUMENTS, SENTENCE_COUNTS, SENTENCE_VECTORS, STAGING_PREFIX
 from ..store.publish import Staging
 from ..store.rows import encode_row
-from ..store.write import document_entry, documents_json, held_out_rows, write_lexical
+from ..store.write import document_entry, held_out_rows, write_documents, write_lexical
 from ..vectors import RECALL_TARGET, SENTENCE_RECALL_TARGET, gather_rows, write_vector_index
 
 __all__ = ["StreamingBuild", "SHARD_ROWS"]
@@ -89,7 +90,8 @@ class StreamingBuild:
         self._rows = open(staging.path / CHUNKS, "wb")
         self._offsets = array("q", [0])
         self._counts = array("i")
-        self._documents: list[dict[str, Any]] = []
+        # Each article's documents.json entry waits on disk, a JSON line each, until publish.
+        self._documents = open(self.scratch / "documents.jsonl", "w", encoding="utf-8")
         self._seen: set[str] = set()
         vocabulary: dict[str, int] = {}  # shared: the passages' and sentences' words are mostly the same
         self.chunk_lexical = LexicalSpool(self.scratch, "bm25-chunks", vocabulary, run_tokens=run_tokens)
@@ -99,7 +101,7 @@ class StreamingBuild:
 
     @property
     def articles(self) -> int:
-        return len(self._documents)
+        return len(self._seen)
 
     @property
     def passages(self) -> int:
@@ -120,7 +122,8 @@ class StreamingBuild:
             self._offsets.append(self._offsets[-1] + len(row))
             self._counts.append(len(chunk.sentences))
         paragraphs = chunks[0].paragraph_count if chunks else 0
-        self._documents.append(document_entry(document, [first, len(chunks)] if chunks else [0, 0], paragraphs))
+        entry = document_entry(document, [first, len(chunks)] if chunks else [0, 0], paragraphs)
+        self._documents.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.chunk_vectors.add(vectors[: len(chunks)])
         self.sentence_vectors.add(vectors[len(chunks) :])
         # Words become ids and spooled postings at once (index/lexical_stream.py): no row's strings are kept.
@@ -137,7 +140,9 @@ class StreamingBuild:
             fsync_path(folder / CHUNKS)
             write_npy(folder / CHUNK_OFFSETS, np.frombuffer(self._offsets, dtype=np.int64))
             write_npy(folder / SENTENCE_COUNTS, np.frombuffer(self._counts, dtype=np.int32))
-            write_text(folder / DOCUMENTS, documents_json(self._documents))
+            self._documents.close()
+            with open(self.scratch / "documents.jsonl", encoding="utf-8") as spooled:
+                write_documents(folder / DOCUMENTS, (json.loads(line) for line in spooled))
             write_lexical(folder, self.chunk_lexical, self.sentence_lexical)
             self.chunk_lexical.discard()
             self.sentence_lexical.discard()
@@ -164,6 +169,7 @@ class StreamingBuild:
         return write_vector_index(path, parts, queries, self.dimension, recall_target).as_dict()
 
     def discard_scratch(self) -> None:
-        if not self._rows.closed:
-            self._rows.close()
+        for f in (self._rows, self._documents):
+            if not f.closed:
+                f.close()
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -13,12 +15,12 @@ from ..lexical import LexicalIndex
 from ..lexical_stream import LexicalSpool
 from ..models import Chunk, Document
 from ..vectors import RECALL_TARGET, SENTENCE_RECALL_TARGET, write_vector_index
-from .integrity import fsync_path, write_bytes, write_npy, write_text
+from .integrity import fsync_path, write_bytes, write_npy
 from .layout import CHUNK_LEXICAL, CHUNK_OFFSETS, CHUNK_VECTORS, CHUNKS, DOCUMENTS, SENTENCE_COUNTS, SENTENCE_LEXICAL, SENTENCE_VECTORS
 from .publish import Staging
 from .rows import encode_row
 
-__all__ = ["write_index", "write_faiss", "held_out", "held_out_rows", "write_lexical", "document_entry", "documents_json"]
+__all__ = ["write_index", "write_faiss", "held_out", "held_out_rows", "write_lexical", "document_entry", "write_documents"]
 
 
 def write_index(
@@ -49,7 +51,7 @@ def write_index(
         paragraphs = {c.doc_id: c.paragraph_count for c in chunks}
         rows_of = _article_rows(chunks)
         entries = [document_entry(d, rows_of.get(d.doc_id, [0, 0]), paragraphs.get(d.doc_id, 0)) for d in documents]
-        write_text(folder / DOCUMENTS, documents_json(entries))
+        write_documents(folder / DOCUMENTS, entries)
         return staging.publish({
             **manifest,
             "index_type": vector_index["chunks"]["type"],
@@ -75,8 +77,22 @@ def document_entry(document: Document, chunk_rows: list[int], paragraph_count: i
     }
 
 
-def documents_json(entries: list[dict[str, Any]]) -> str:
-    return json.dumps(entries, ensure_ascii=False, indent=1)
+def write_documents(path: Path, entries: Iterable[dict[str, Any]]) -> None:
+    """documents.json, one article at a time: the bytes ``json.dumps(list(entries), indent=1)`` gives, never all in memory.
+
+    Dumping the whole list at once holds every entry and builds the whole text from small strings
+    (with an indent, Python's encoder is the pure-Python one): in a 300k-passage streamed build
+    (45k articles) that step raised the driver's peak by 100 MB; entry by entry, by 1 MB.
+    """
+    with open(path, "w", encoding="utf-8") as f:
+        opening = "[\n"
+        for entry in entries:
+            # A newline in the text of an entry is always JSON's own: newlines inside strings are escaped.
+            f.write(opening + " " + json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n "))
+            opening = ",\n"
+        f.write("[]" if opening == "[\n" else "\n]")
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _article_rows(chunks: list[Chunk]) -> dict[str, list[int]]:
