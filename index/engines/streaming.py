@@ -141,7 +141,7 @@ class StreamingBuild:
             write_npy(folder / CHUNK_OFFSETS, np.frombuffer(self._offsets, dtype=np.int64))
             write_npy(folder / SENTENCE_COUNTS, np.frombuffer(self._counts, dtype=np.int32))
             self._documents.close()
-            with open(self.scratch / "documents.jsonl", encoding="utf-8") as spooled:
+            with open(self._documents.name, encoding="utf-8") as spooled:
                 write_documents(folder / DOCUMENTS, (json.loads(line) for line in spooled))
             write_lexical(folder, self.chunk_lexical, self.sentence_lexical)
             self.chunk_lexical.discard()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -91,8 +90,7 @@ def write_documents(path: Path, entries: Iterable[dict[str, Any]]) -> None:
             f.write(opening + " " + json.dumps(entry, ensure_ascii=False, indent=1).replace("\n", "\n "))
             opening = ",\n"
         f.write("[]" if opening == "[\n" else "\n]")
-        f.flush()
-        os.fsync(f.fileno())
+    fsync_path(path)
 
 
 def _article_rows(chunks: list[Chunk]) -> dict[str, list[int]]:
